@@ -1,0 +1,7 @@
+"""``python -m sercnn``: see :mod:`sercnn.cli`."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

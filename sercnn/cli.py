@@ -1,0 +1,207 @@
+"""Command line: ``python -m sercnn train ...`` and ``python -m sercnn evaluate RUN_DIR``.
+
+Run ``python -m sercnn train --help`` for every option.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from . import __version__
+from .experiment import RunConfig
+
+EPILOG_TRAIN = """\
+examples:
+  python -m sercnn train --corpus emodb --model 2d --split speaker-independent
+  python -m sercnn train --corpus emodb --model 2d --split speaker-independent --test-speakers 03 08
+  python -m sercnn train --corpus emodb --model 1d --split speaker-dependent --seed 2
+  python -m sercnn train --corpus synthetic --model 2d --epochs 5      # no data needed
+  python -m sercnn train --resume runs/<name>                            # continue an interrupted run
+
+The run directory receives record.json (the run record: command, commit, data fingerprint, split, seed,
+backend, hardware, timings, history, metrics), model.keras (best epoch) and checkpoint/ (for --resume).
+The backend is Keras': set KERAS_BACKEND=jax or torch to change it (default tensorflow).
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m sercnn",
+        description="Speech emotion recognition with the 1D and 2D CNN LSTM networks of Zhao, Mao & Chen (2019).",
+    )
+    p.add_argument("--version", action="version", version=f"sercnn {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    d = RunConfig()
+    t = sub.add_parser(
+        "train",
+        help="train a network and write a run record",
+        description="Train the 1D or 2D CNN LSTM network on a corpus under one evaluation protocol, with "
+        "early stopping, and write the run record.",
+        epilog=EPILOG_TRAIN,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    g = t.add_argument_group("data")
+    g.add_argument("--corpus", choices=["emodb", "iemocap", "synthetic"], default=d.corpus,
+                   help="emodb: Berlin EmoDB (downloaded if missing); iemocap: your licensed copy; "
+                   "synthetic: a small corpus sercnn synthesises, not speech (default: %(default)s)")
+    g.add_argument("--data-root", default=None,
+                   help="folder of the corpus (EmoDB: holding wav/; IEMOCAP: holding Session1-5). "
+                   "Default: $SERCNN_DATA/<corpus>, else the per-user cache")
+    g.add_argument("--max-per-speaker-class", type=int, default=None, metavar="K",
+                   help="use at most K utterances of each speaker and emotion: a small balanced subset for "
+                   "quick runs (default: all)")
+    g.add_argument("--jobs", type=int, default=None, dest="n_jobs",
+                   help="threads for feature extraction (default: all cores)")
+    g = t.add_argument_group("protocol")
+    g.add_argument("--model", choices=["1d", "2d"], default=d.model,
+                   help="1d: raw 8 s audio, Table 1; 2d: 128 x 251 log-mel spectrogram, Table 2 (default: %(default)s)")
+    g.add_argument("--split", choices=["speaker-dependent", "speaker-independent", "loso"], default=d.split,
+                   help="speaker-dependent: stratified random 80/20 of utterances; speaker-independent: 8 "
+                   "speakers train, 2 test; loso: leave one speaker out, the one named by --fold "
+                   "(default: %(default)s)")
+    g.add_argument("--test-speakers", nargs="+", default=None, metavar="SPK",
+                   help="speaker-independent: the two test speakers (default: one female and one male drawn "
+                   "with --seed)")
+    g.add_argument("--fold", default=None, metavar="SPK", help="loso: the speaker left out for testing")
+    g.add_argument("--selection", choices=["held-out", "paper"], default=d.selection,
+                   help="held-out: early stopping watches a validation set carved from the training speakers, "
+                   "the test set is touched once; paper: it watches the test set, as the paper did "
+                   "(optimistic) (default: %(default)s)")
+    g.add_argument("--val-by", choices=["utterance", "speaker"], default=d.val_by,
+                   help="held-out validation set: a stratified share of the training utterances, or whole "
+                   "training speakers (default: %(default)s)")
+    g.add_argument("--val-size", type=float, default=d.val_size,
+                   help="share of the training data for validation (default: %(default)s)")
+    g.add_argument("--seed", type=int, default=d.seed,
+                   help="seeds the split, the weights and the batch order (default: %(default)s)")
+    g = t.add_argument_group("training (defaults and their sources: sercnn.training, sercnn.models)")
+    g.add_argument("--epochs", type=int, default=d.epochs, help="most epochs (default: %(default)s)")
+    g.add_argument("--batch-size", type=int, default=d.batch_size, help="mini-batch size (default: %(default)s)")
+    g.add_argument("--optimizer", choices=["adagrad", "adam", "sgd", "rmsprop"], default=d.optimizer,
+                   help="the paper's search space, section 3.4 (default: %(default)s)")
+    g.add_argument("--learning-rate", type=float, default=d.learning_rate, help="(default: %(default)s)")
+    g.add_argument("--patience", type=int, default=d.patience,
+                   help="epochs without a better validation accuracy before stopping, section 4.1 "
+                   "(default: %(default)s)")
+    g.add_argument("--start-from-epoch", type=int, default=d.start_from_epoch,
+                   help="epochs before the patience counter starts (default: %(default)s)")
+    g.add_argument("--bn-momentum", type=float, default=d.bn_momentum,
+                   help="BatchNorm momentum; Keras' 0.99 kept a faithful 2D network at chance here "
+                   "(default: %(default)s)")
+    g.add_argument("--l2-weight", type=float, default=d.l2_weight,
+                   help="L2 penalty on weights, section 5.2 (default: %(default)s)")
+    g.add_argument("--l2-activity", type=float, default=d.l2_activity,
+                   help="L2 penalty on each LFLB's output, section 5.2 (default: %(default)s)")
+    g.add_argument("--dropout", type=float, default=d.dropout,
+                   help="dropout after the LSTM (default: %(default)s)")
+    g = t.add_argument_group("output")
+    g.add_argument("--runs-dir", default="runs", help="parent of run directories (default: %(default)s)")
+    g.add_argument("--run-name", default=None,
+                   help="run directory name (default: <corpus>-<model>-<split>-seed<seed>-<timestamp>)")
+    g.add_argument("--resume", default=None, metavar="RUN_DIR",
+                   help="continue an interrupted run with the configuration stored in its directory")
+    g.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+    e = sub.add_parser(
+        "evaluate",
+        help="re-score a finished run from its record",
+        description="Load RUN_DIR's saved model and record, recompute the test metrics on the same test "
+        "utterances, print them with the confusion matrix (percent, as Tables 3-6), and say whether they "
+        "match the record.",
+    )
+    e.add_argument("run_dir", help="a run directory holding record.json and model.keras")
+    e.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    e.add_argument("--no-progress", action="store_true", help="no progress bars")
+    return p
+
+
+def _config_from(args: argparse.Namespace) -> RunConfig:
+    fields = RunConfig.__dataclass_fields__
+    return RunConfig(**{k: v for k, v in vars(args).items() if k in fields})
+
+
+def _train(args: argparse.Namespace, argv: list[str]) -> int:
+    from .experiment import run
+
+    if args.resume:
+        run_dir = Path(args.resume)
+        saved = run_dir / "config.json"
+        if not saved.exists():
+            print(f"error: {saved} not found: not a run directory made by 'sercnn train'", file=sys.stderr)
+            return 2
+        cfg = RunConfig(**json.loads(saved.read_text()))
+    else:
+        cfg = _config_from(args)
+        name = args.run_name or (
+            f"{cfg.corpus}-{cfg.model}-{cfg.split}-seed{cfg.seed}-{datetime.now():%Y%m%d-%H%M%S}"
+        )
+        run_dir = Path(args.runs_dir) / name
+        if (run_dir / "config.json").exists():
+            print(f"error: {run_dir} exists; use --resume {run_dir} to continue it", file=sys.stderr)
+            return 2
+        from .records import write_json
+        from dataclasses import asdict
+
+        write_json(run_dir / "config.json", asdict(cfg))
+    command = shlex.join(["python", "-m", "sercnn", *argv])
+    print(f"run directory: {run_dir}")
+    try:
+        record = run(cfg, run_dir, command=command, progress=not args.no_progress)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted; the last finished epoch is saved. Continue with:\n"
+              f"  python -m sercnn train --resume {run_dir}", file=sys.stderr)
+        return 130
+    _print_summary(record)
+    print(f"run record: {run_dir / 'record.json'}")
+    return 0
+
+
+def _print_summary(record: dict) -> None:
+    from .evaluation import confusion_frame
+
+    m = record["metrics"]["test"]
+    print(record["corpus"]["description"])
+    s = record["split"]
+    print(f"split: {s['protocol']}, seed {s['seed']}, test speakers {', '.join(s['test_speakers'])} "
+          f"({s['n_test']} utterances); selection: {record['selection']['mode']}")
+    t = record["training"]
+    print(f"best epoch {t['best_epoch']} of {t['epochs_run']}, {t['train_seconds']:.0f} s "
+          f"({t['train_samples_per_second']:.1f} samples/s)")
+    print(f"test accuracy {m['accuracy']:.2f} %, UAR {m['uar']:.2f} %")
+    print(confusion_frame(m).round(2).to_string())
+    paper = record.get("paper", {}).get("table_7b_validation")
+    if paper is not None:
+        print(f"paper, Table 7(b): {paper} %")
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from .evaluation import confusion_frame
+    from .experiment import evaluate_run
+
+    result = evaluate_run(args.run_dir, progress=not args.no_progress)
+    if args.json:
+        print(json.dumps(result, indent=1))
+        return 0
+    print(f"test accuracy {result['accuracy']:.2f} %, UAR {result['uar']:.2f} % ({result['n']} utterances)")
+    print(confusion_frame(result).round(2).to_string())
+    print("matches the run record" if result["matches_record"] else "DIFFERS from the run record")
+    if result["data_changed"]:
+        print("warning: the corpus' fingerprint differs from the one in the record")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    import os
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter, not errors
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = _parser().parse_args(argv)
+    if args.command == "train":
+        return _train(args, argv)
+    return _evaluate(args)

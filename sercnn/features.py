@@ -1,0 +1,371 @@
+"""The networks' inputs (paper section 3.5): 8 s of 16 kHz audio, and its log-mel spectrogram.
+
+- 1D network: the raw clip, mono, 16 kHz, cut or zero-padded to 8 s = 128000 samples.
+- 2D network: log-mel spectrogram with FFT window 2048, hop 512, 128 mel bands, in dB: 128 x 251 for 8 s.
+
+Features of a whole corpus come from :func:`extract`, which reads a disk cache keyed by the feature
+settings and each audio file's content, and computes what is missing in parallel with a progress bar.
+Normalisation statistics are fitted on training data only (:class:`Standardizer`).
+
+Notebook: ``book/01_data.ipynb``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Iterable, Literal
+
+import numpy as np
+import pandas as pd
+import soundfile as sf
+
+from .datasets._manifest import SILENCE_PEAK
+from .errors import AudioFileError, AudioFormatWarning, FeatureExtractionError
+from .paths import cache_home
+
+#: The paper's sample rate (section 3.5).
+SAMPLE_RATE = 16000
+#: Clip length in seconds (section 3.5): longer clips are cut, shorter ones zero-padded at the end.
+CLIP_SECONDS = 8.0
+#: Log-mel settings (section 3.5): "the FFT window length is 2048 and the hop length is 512".
+N_FFT = 2048
+HOP_LENGTH = 512
+N_MELS = 128
+#: Dynamic range kept below the loudest bin of each utterance (librosa's default for ``power_to_db``).
+TOP_DB = 80.0
+
+FeatureKind = Literal["waveform", "logmel"]
+
+
+@dataclass(frozen=True)
+class FeatureSettings:
+    """Everything that decides a feature array; its :meth:`key` names the cache folder."""
+
+    kind: FeatureKind = "logmel"
+    sample_rate: int = SAMPLE_RATE
+    seconds: float = CLIP_SECONDS
+    n_fft: int = N_FFT
+    hop_length: int = HOP_LENGTH
+    n_mels: int = N_MELS
+    top_db: float = TOP_DB
+    version: int = 1  # bump when the computation changes
+
+    def key(self) -> str:
+        text = json.dumps(asdict(self), sort_keys=True)
+        return f"{self.kind}-{hashlib.sha256(text.encode()).hexdigest()[:16]}"
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        n = int(round(self.sample_rate * self.seconds))
+        if self.kind == "waveform":
+            return (n,)
+        return (self.n_mels, 1 + n // self.hop_length)
+
+
+def load_audio(path: str | Path, sr: int = SAMPLE_RATE, seconds: float = CLIP_SECONDS) -> np.ndarray:
+    """Read a file as mono float32 at ``sr`` Hz, cut or zero-padded to exactly ``sr * seconds`` samples.
+
+    Several channels are averaged and another sample rate is resampled (soxr, high quality), each with an
+    :class:`AudioFormatWarning` naming the file. An unreadable, empty or all-silent file raises
+    :class:`AudioFileError` naming the file and the problem.
+    """
+    y, notes = _read_clip(Path(path), sr, seconds)
+    for note in notes:
+        warnings.warn(f"{path}: {note}", AudioFormatWarning, stacklevel=2)
+    return y
+
+
+def _read_clip(path: Path, sr: int, seconds: float) -> tuple[np.ndarray, list[str]]:
+    """:func:`load_audio` without the warnings: the clip and the conversions it needed."""
+    try:
+        y, file_sr = sf.read(path, dtype="float32", always_2d=True)
+    except Exception as exc:
+        raise AudioFileError(path, f"not a readable audio file ({exc})") from exc
+    if y.shape[0] == 0:
+        raise AudioFileError(path, "empty: the file holds no samples")
+    notes = []
+    if y.shape[1] > 1:
+        notes.append(f"{y.shape[1]} channels, averaged to mono")
+    y = y.mean(axis=1) if y.shape[1] > 1 else y[:, 0]
+    if not np.isfinite(y).all():
+        raise AudioFileError(path, "holds NaN or infinite samples")
+    if float(np.abs(y).max()) <= SILENCE_PEAK:
+        raise AudioFileError(path, "all-silent: every sample is zero (or below one 16-bit step)")
+    if file_sr != sr:
+        import soxr
+
+        notes.append(f"sample rate {file_sr} Hz, resampled to {sr} Hz")
+        y = soxr.resample(y, file_sr, sr, quality="HQ").astype(np.float32, copy=False)
+    return fix_length(y, int(round(sr * seconds))), notes
+
+
+def fix_length(y: np.ndarray, n: int) -> np.ndarray:
+    """Keep the first ``n`` samples, or zero-pad at the end to ``n`` (section 3.5)."""
+    if len(y) >= n:
+        return np.ascontiguousarray(y[:n], dtype=np.float32)
+    out = np.zeros(n, dtype=np.float32)
+    out[: len(y)] = y
+    return out
+
+
+_MEL_BASIS: dict[tuple[int, int, int], np.ndarray] = {}
+
+
+def _mel_basis(sr: int, n_fft: int, n_mels: int) -> np.ndarray:
+    key = (sr, n_fft, n_mels)
+    if key not in _MEL_BASIS:
+        import librosa
+
+        _MEL_BASIS[key] = librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels).astype(np.float32)
+    return _MEL_BASIS[key]
+
+
+def log_mel(
+    y: np.ndarray,
+    sr: int = SAMPLE_RATE,
+    n_fft: int = N_FFT,
+    hop_length: int = HOP_LENGTH,
+    n_mels: int = N_MELS,
+    top_db: float = TOP_DB,
+) -> np.ndarray:
+    """Log-mel spectrogram in dB, shape ``(n_mels, 1 + len(y) // hop_length)``: 128 x 251 for 8 s at 16 kHz.
+
+    Power mel spectrogram as ``librosa.feature.melspectrogram`` (Hann window, centred frames, zero
+    padding at the edges), converted with ``librosa.power_to_db(ref=1.0, top_db=top_db)``. Frames that lie
+    wholly in the zero padding after the clip are not transformed: they are exactly the floor value.
+    """
+    import librosa
+
+    y = np.asarray(y, dtype=np.float32)
+    n_frames = 1 + len(y) // hop_length
+    nonzero = np.flatnonzero(y)
+    last = int(nonzero[-1]) + 1 if len(nonzero) else 0
+    # Frame t (centred) covers samples [t*hop - n_fft/2, t*hop + n_fft/2): frames beyond this see zeros only.
+    n_active = min(n_frames, (last + n_fft // 2) // hop_length + 1)
+    mel = np.zeros((n_mels, n_frames), dtype=np.float32)
+    if n_active > 0:
+        # The centred STFT of frames 0..n_active-1 reads samples up to (n_active-1)*hop + n_fft/2 only.
+        segment = y[: min(len(y), (n_active - 1) * hop_length + n_fft // 2)]
+        stft = librosa.stft(segment, n_fft=n_fft, hop_length=hop_length, center=True, pad_mode="constant")
+        spec = np.abs(stft[:, :n_active])
+        mel[:, :n_active] = _mel_basis(sr, n_fft, n_mels) @ (spec**2)
+    return librosa.power_to_db(mel, ref=1.0, top_db=top_db).astype(np.float32)
+
+
+def compute(path: str | Path, settings: FeatureSettings) -> np.ndarray:
+    """The feature array of one file under ``settings`` (warning about conversions as :func:`load_audio`)."""
+    array, notes = _compute_quietly(Path(path), settings)
+    for note in notes:
+        warnings.warn(f"{path}: {note}", AudioFormatWarning, stacklevel=2)
+    return array
+
+
+def _compute_quietly(path: Path, settings: FeatureSettings) -> tuple[np.ndarray, list[str]]:
+    y, notes = _read_clip(path, settings.sample_rate, settings.seconds)
+    if settings.kind == "waveform":
+        return y, notes
+    mel = log_mel(
+        y,
+        sr=settings.sample_rate,
+        n_fft=settings.n_fft,
+        hop_length=settings.hop_length,
+        n_mels=settings.n_mels,
+        top_db=settings.top_db,
+    )
+    return mel, notes
+
+
+def file_digest(path: str | Path) -> str:
+    """SHA-256 of a file's bytes: the content half of a cache key."""
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+@dataclass
+class ExtractionReport:
+    """What :func:`extract` did: cache hits, computed files, and the conversions it warned about."""
+
+    settings: FeatureSettings
+    cache_dir: str
+    hits: int = 0
+    computed: int = 0
+    seconds: float = 0.0
+    conversions: dict[str, int] | None = None
+
+    def summary(self) -> str:
+        conv = "; ".join(f"{n} file(s): {what}" for what, n in (self.conversions or {}).items())
+        text = (
+            f"{self.settings.kind} features: {self.hits} from the cache, {self.computed} computed "
+            f"in {self.seconds:.2f} s"
+        )
+        return text + (f" ({conv})" if conv else "")
+
+
+def extract(
+    paths: Iterable[str | Path] | pd.DataFrame,
+    settings: FeatureSettings | FeatureKind = "logmel",
+    *,
+    cache_dir: str | Path | None = None,
+    n_jobs: int | None = None,
+    progress: bool = True,
+    return_report: bool = False,
+) -> np.ndarray | tuple[np.ndarray, ExtractionReport]:
+    """Features for many files, stacked as ``(n_files, *settings.shape)`` float32, in the given order.
+
+    Each file's array is cached under ``cache_dir/settings.key()/<sha256 of the file>.npy``, so a second
+    run over the same corpus reads instead of recomputing, and an edited file is recomputed. Missing
+    arrays are computed in ``n_jobs`` threads (default: all cores) with a tqdm progress bar.
+    Files that fail are reported together in one :class:`FeatureExtractionError`, after the others are
+    cached. Resampling and downmixing are summarised in one :class:`AudioFormatWarning`.
+    """
+    import time
+
+    t0 = time.perf_counter()
+    if isinstance(settings, str):
+        settings = FeatureSettings(kind=settings)
+    if isinstance(paths, pd.DataFrame):
+        paths = paths["path"].tolist()
+    paths = [Path(p) for p in paths]
+    folder = Path(cache_dir) if cache_dir is not None else cache_home()
+    folder = folder / settings.key()
+    folder.mkdir(parents=True, exist_ok=True)
+    _write_settings(folder, settings)
+
+    with ThreadPoolExecutor(max_workers=min(8, (os.cpu_count() or 1) * 2)) as pool:
+        digests = list(pool.map(_digest_or_error, paths))
+    out = np.empty((len(paths), *settings.shape), dtype=np.float32)
+    failures: list[tuple[str, str]] = []
+    todo: list[int] = []
+    hits = 0
+    for i, (path, digest) in enumerate(zip(paths, digests)):
+        if isinstance(digest, AudioFileError):
+            failures.append((str(path), digest.problem))
+            continue
+        cached = folder / f"{digest}.npy"
+        if cached.exists():
+            try:
+                out[i] = np.load(cached)
+                hits += 1
+                continue
+            except (ValueError, OSError, EOFError):
+                cached.unlink(missing_ok=True)  # a damaged cache entry is recomputed
+        todo.append(i)
+
+    conversions: dict[str, int] = {}
+    if todo:
+        results = _compute_many([paths[i] for i in todo], settings, n_jobs=n_jobs, progress=progress)
+        for i, (array, messages, error) in zip(todo, results):
+            if error is not None:
+                failures.append((str(paths[i]), error))
+                continue
+            out[i] = array
+            _atomic_save(folder / f"{digests[i]}.npy", array)
+            for note in messages:
+                conversions[note] = conversions.get(note, 0) + 1
+    if conversions:
+        warnings.warn(
+            "; ".join(f"{n} file(s): {what}" for what, n in conversions.items()),
+            AudioFormatWarning,
+            stacklevel=2,
+        )
+    if failures:
+        raise FeatureExtractionError(failures)
+    report = ExtractionReport(
+        settings=settings,
+        cache_dir=str(folder),
+        hits=hits,
+        computed=len(todo),
+        seconds=time.perf_counter() - t0,
+        conversions=conversions,
+    )
+    return (out, report) if return_report else out
+
+
+def _digest_or_error(path: Path) -> str | AudioFileError:
+    try:
+        return file_digest(path)
+    except OSError as exc:
+        return AudioFileError(path, f"cannot be read ({exc.strerror or exc})")
+
+
+def _compute_one(path: Path, settings: FeatureSettings) -> tuple[np.ndarray | None, list[str], str | None]:
+    try:
+        array, notes = _compute_quietly(path, settings)
+    except AudioFileError as exc:
+        return None, [], exc.problem
+    return array, notes, None
+
+
+def _compute_many(paths: list[Path], settings: FeatureSettings, *, n_jobs: int | None, progress: bool):
+    from joblib import Parallel, delayed
+    from tqdm.auto import tqdm
+
+    n_jobs = n_jobs or os.cpu_count() or 1
+    bar = tqdm(total=len(paths), desc=f"{settings.kind} features", unit="file", disable=not progress)
+    if n_jobs == 1 or len(paths) < 8:
+        results = []
+        for p in paths:
+            results.append(_compute_one(p, settings))
+            bar.update()
+    else:
+        results = []
+        # Threads, not processes: reading, resampling (soxr) and the FFTs release the GIL, and threads
+        # start at once where worker processes would each pay librosa's import (about a second).
+        parallel = Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator", batch_size=8)
+        for r in parallel(delayed(_compute_one)(p, settings) for p in paths):
+            results.append(r)
+            bar.update()
+    bar.close()
+    return results
+
+
+def _atomic_save(target: Path, array: np.ndarray) -> None:
+    tmp = target.with_name(f".{target.stem}.{os.getpid()}.tmp.npy")
+    np.save(tmp, array)
+    os.replace(tmp, target)
+
+
+def _write_settings(folder: Path, settings: FeatureSettings) -> None:
+    marker = folder / "settings.json"
+    if not marker.exists():
+        tmp = folder / f".settings.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps(asdict(settings), indent=2, sort_keys=True))
+        os.replace(tmp, marker)
+
+
+@dataclass
+class Standardizer:
+    """Zero mean, unit variance, with statistics fitted on training data only.
+
+    For log-mel inputs ``(n, bands, frames)`` the statistics are per mel band (over utterances and frames);
+    for waveforms ``(n, samples)`` one mean and one standard deviation.
+    """
+
+    mean: np.ndarray
+    std: np.ndarray
+
+    @classmethod
+    def fit(cls, x: np.ndarray) -> "Standardizer":
+        axes = (0, 2) if x.ndim == 3 else tuple(range(x.ndim))
+        mean = x.mean(axis=axes, keepdims=True, dtype=np.float64)[0]
+        std = x.std(axis=axes, keepdims=True, dtype=np.float64)[0]
+        return cls(mean=mean.astype(np.float32), std=np.maximum(std, 1e-6).astype(np.float32))
+
+    def transform(self, x: np.ndarray) -> np.ndarray:
+        return ((x - self.mean) / self.std).astype(np.float32, copy=False)
+
+    def to_dict(self) -> dict:
+        return {"mean": self.mean.ravel().tolist(), "std": self.std.ravel().tolist(), "shape": list(self.mean.shape)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Standardizer":
+        shape = tuple(d["shape"])
+        return cls(
+            mean=np.asarray(d["mean"], np.float32).reshape(shape), std=np.asarray(d["std"], np.float32).reshape(shape)
+        )

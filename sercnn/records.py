@@ -1,0 +1,175 @@
+"""Run records: the one bridge between training and results (design.md).
+
+A run record is a JSON file, ``record.json`` in the run directory, holding the command, the git commit,
+a fingerprint of the data, the corpus and its provenance, the split and its speakers, the seed, the
+model-selection mode, the backend and hardware, timings, the training history and the metrics. Chapters
+print numbers from records, never typed-in ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+RECORD_NAME = "record.json"
+SCHEMA = 1
+
+
+def git_commit(start: str | Path | None = None) -> dict:
+    """The commit of the repository holding ``start`` (default: this package), and whether it is dirty."""
+    where = Path(start) if start else Path(__file__).resolve().parent
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=where, capture_output=True, text=True, timeout=10, check=True
+        ).stdout.strip()
+        dirty = bool(
+            subprocess.run(
+                ["git", "status", "--porcelain", "--untracked-files=no"],
+                cwd=where,
+                capture_output=True,
+                text=True,
+                timeout=10,
+                check=True,
+            ).stdout.strip()
+        )
+        return {"commit": commit, "dirty": dirty}
+    except (OSError, subprocess.SubprocessError):
+        from . import __version__
+
+        return {"commit": None, "dirty": None, "package_version": __version__}
+
+
+def data_fingerprint(df: pd.DataFrame) -> str:
+    """SHA-256 over the sorted (file name, SHA-256 of the file) pairs of a manifest: same data, same print."""
+    from .features import file_digest
+
+    h = hashlib.sha256()
+    for path in sorted(df["path"]):
+        h.update(f"{Path(path).name}\0{file_digest(path)}\n".encode())
+    return h.hexdigest()
+
+
+def hardware() -> dict:
+    """The machine: OS, CPU model and cores, memory, the Keras backend's devices."""
+    info = {
+        "platform": platform.platform(),
+        "python": sys.version.split()[0],
+        "cpu": _cpu_model(),
+        "cpu_count": os.cpu_count(),
+        "memory_gib": _memory_gib(),
+    }
+    try:
+        import keras
+
+        info["keras_backend"] = keras.backend.backend()
+        info["keras"] = keras.__version__
+        info["accelerators"] = _accelerators(info["keras_backend"])
+    except Exception as exc:  # a record must still be written without a backend
+        info["keras_backend"] = f"unavailable ({exc})"
+    return info
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _memory_gib() -> float | None:
+    try:
+        pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        return round(pages / 1024**3, 1)
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _accelerators(backend: str) -> list[str]:
+    try:
+        if backend == "tensorflow":
+            import tensorflow as tf
+
+            return [d.name for d in tf.config.list_physical_devices() if d.device_type != "CPU"] or ["none"]
+        if backend == "jax":
+            import jax
+
+            return [str(d) for d in jax.devices() if d.platform != "cpu"] or ["none"]
+        if backend == "torch":
+            import torch
+
+            if torch.cuda.is_available():
+                return [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
+            return ["none"]
+    except Exception:
+        pass
+    return ["unknown"]
+
+
+def backend_versions() -> dict:
+    """Versions of the libraries a result depends on."""
+    import importlib.metadata as md
+
+    out = {}
+    for name in ("keras", "tensorflow", "tensorflow-cpu", "jax", "torch", "numpy", "librosa", "scikit-learn"):
+        try:
+            out[name] = md.version(name)
+        except md.PackageNotFoundError:
+            continue
+    return out
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _default(obj):
+    if isinstance(obj, (np.integer,)):
+        return int(obj)
+    if isinstance(obj, (np.floating,)):
+        return float(obj)
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, Path):
+        return str(obj)
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def write_json(path: str | Path, data: dict) -> Path:
+    """Write JSON atomically (temp file + rename): an interrupted write never leaves half a record."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, indent=1, default=_default, allow_nan=False, ensure_ascii=False) + "\n")
+    os.replace(tmp, path)
+    return path
+
+
+def write_record(run_dir: str | Path, record: dict) -> Path:
+    """Write ``record.json`` into the run directory."""
+    record = {"schema": SCHEMA, **record}
+    return write_json(Path(run_dir) / RECORD_NAME, record)
+
+
+def load_record(path: str | Path) -> dict:
+    """Read a run record from a run directory or a JSON file."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / RECORD_NAME
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no run record here (expected {RECORD_NAME} in the run directory)")
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path}: not a valid run record ({exc})") from exc

@@ -1,0 +1,124 @@
+"""Train/test splits of the paper's two protocols (section 4.1, 4.2), and validation sets for model selection.
+
+Every function takes the manifest and returns positions into it (``numpy`` int arrays), never labels or
+file names, so the same split serves both networks.
+
+- :func:`speaker_dependent`: utterances split at random, 80 % train / 20 % test, stratified by emotion.
+- :func:`speaker_independent`: "the data of eight subjects are chosen as the training set, the data of
+  other two subjects are chosen as the testing set" (section 4.2).
+- :func:`leave_one_speaker_out`: one fold per speaker.
+- :func:`validation_split`: carves a validation set out of the training positions only (the held-out
+  model-selection mode), so that the test set is touched once.
+
+Notebooks: ``book/04_1d_cnn_lstm.ipynb``, ``book/05_2d_cnn_lstm.ipynb``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Sequence
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import train_test_split
+
+Split = tuple[np.ndarray, np.ndarray]
+
+#: Share of the utterances in the speaker-dependent test set (section 4.1).
+TEST_SIZE = 0.2
+#: Share of the training utterances held out for model selection in ``held-out`` mode.
+VALIDATION_SIZE = 0.1
+
+
+def speaker_dependent(df: pd.DataFrame, seed: int, test_size: float = TEST_SIZE) -> Split:
+    """Stratified random split of utterances (section 4.1): speakers appear on both sides."""
+    positions = np.arange(len(df))
+    train, test = train_test_split(
+        positions, test_size=test_size, random_state=seed, stratify=df["emotion"].astype(str).to_numpy()
+    )
+    return np.sort(train), np.sort(test)
+
+
+def speaker_independent(df: pd.DataFrame, seed: int, test_speakers: Sequence[str] | None = None) -> Split:
+    """Two speakers for test, the others for training (section 4.2).
+
+    Without ``test_speakers``, the seed draws one female and one male speaker where the manifest has both
+    (EmoDB's and IEMOCAP's ten speakers are five of each), else any two.
+    """
+    speakers = sorted(df["speaker"].astype(str).unique())
+    if test_speakers is None:
+        test_speakers = _draw_pair(df, seed)
+    test_speakers = [str(s) for s in test_speakers]
+    unknown = sorted(set(test_speakers) - set(speakers))
+    if unknown:
+        raise ValueError(f"unknown test speaker(s) {unknown}; the manifest has {speakers}")
+    if len(set(test_speakers)) >= len(speakers):
+        raise ValueError("at least one speaker must be left for training")
+    is_test = df["speaker"].astype(str).isin(test_speakers).to_numpy()
+    return np.flatnonzero(~is_test), np.flatnonzero(is_test)
+
+
+def _draw_pair(df: pd.DataFrame, seed: int) -> list[str]:
+    rng = np.random.default_rng(seed)
+    by_gender = df.groupby("gender", observed=True)["speaker"].unique()
+    if {"female", "male"} <= set(by_gender.index):
+        return [str(rng.choice(sorted(by_gender[g]))) for g in ("female", "male")]
+    speakers = sorted(df["speaker"].astype(str).unique())
+    return [str(s) for s in rng.choice(speakers, size=2, replace=False)]
+
+
+def leave_one_speaker_out(df: pd.DataFrame) -> list[Split]:
+    """One ``(train, test)`` fold per speaker, in sorted speaker order."""
+    speaker = df["speaker"].astype(str).to_numpy()
+    return [
+        (np.flatnonzero(speaker != s), np.flatnonzero(speaker == s)) for s in sorted(np.unique(speaker))
+    ]
+
+
+def validation_split(
+    df: pd.DataFrame,
+    train: np.ndarray,
+    seed: int,
+    *,
+    by: Literal["utterance", "speaker"] = "utterance",
+    size: float = VALIDATION_SIZE,
+) -> Split:
+    """Split training positions into ``(fit, validation)`` for early stopping in ``held-out`` mode.
+
+    ``by="utterance"``: a stratified ``size`` share of the training utterances (the training speakers'
+    voices are then on both sides, which flatters validation accuracy but keeps all speakers for fitting).
+    ``by="speaker"``: one whole training speaker per ``size`` share (at least one), drawn with the seed: a
+    stricter, noisier estimate of unseen-speaker accuracy.
+    """
+    train = np.asarray(train)
+    if by == "utterance":
+        fit, val = train_test_split(
+            train,
+            test_size=size,
+            random_state=seed,
+            stratify=df["emotion"].astype(str).to_numpy()[train],
+        )
+        return np.sort(fit), np.sort(val)
+    if by == "speaker":
+        speakers = sorted(df["speaker"].astype(str).iloc[train].unique())
+        n = max(1, int(round(size * len(speakers))))
+        if n >= len(speakers):
+            raise ValueError("a speaker-wise validation set needs at least two training speakers")
+        held = np.random.default_rng(seed).choice(speakers, size=n, replace=False)
+        is_val = df["speaker"].astype(str).iloc[train].isin(held).to_numpy()
+        return train[~is_val], train[is_val]
+    raise ValueError(f"by must be 'utterance' or 'speaker', got {by!r}")
+
+
+def speakers_of(df: pd.DataFrame, positions: np.ndarray) -> list[str]:
+    """The sorted speakers found at ``positions``."""
+    return sorted(df["speaker"].astype(str).iloc[positions].unique())
+
+
+def describe(df: pd.DataFrame, train: np.ndarray, test: np.ndarray) -> dict:
+    """A JSON-ready description of a split, for the run record."""
+    return {
+        "n_train": int(len(train)),
+        "n_test": int(len(test)),
+        "train_speakers": speakers_of(df, train),
+        "test_speakers": speakers_of(df, test),
+    }
