@@ -47,9 +47,10 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     g = t.add_argument_group("data")
-    g.add_argument("--corpus", choices=["emodb", "iemocap", "synthetic"], default=d.corpus,
-                   help="emodb: Berlin EmoDB (downloaded if missing); iemocap: your licensed copy; "
-                   "synthetic: a small corpus sercnn synthesises, not speech (default: %(default)s)")
+    g.add_argument("--corpus", choices=["emodb", "iemocap", "synthetic", "auto"], default=d.corpus,
+                   help="emodb: Berlin EmoDB (downloaded and verified if missing); iemocap: your licensed "
+                   "copy; synthetic: a small corpus sercnn synthesises, not speech; auto: EmoDB where it can "
+                   "be had, else synthetic, said plainly (default: %(default)s)")
     g.add_argument("--data-root", default=None,
                    help="folder of the corpus (EmoDB: holding wav/; IEMOCAP: holding Session1-5). "
                    "Default: $SERCNN_DATA/<corpus>, else the per-user cache")

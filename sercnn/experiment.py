@@ -29,7 +29,7 @@ import pandas as pd
 
 from . import records, splits
 from .datasets import class_names, describe, labels, load_corpus
-from .errors import AudioFormatWarning
+from .errors import AudioFormatWarning, CorruptArchiveError, DatasetNotFoundError
 from .features import FeatureSettings, Standardizer, extract
 
 SplitKind = Literal["speaker-dependent", "speaker-independent", "loso"]
@@ -40,7 +40,7 @@ Selection = Literal["held-out", "paper"]
 class RunConfig:
     """Everything that decides a run; stored whole in its record. Defaults: see ``sercnn.training``."""
 
-    corpus: str = "emodb"
+    corpus: str = "emodb"  # emodb | iemocap | synthetic | auto (EmoDB, else synthetic)
     data_root: str | None = None
     model: Literal["1d", "2d"] = "2d"
     split: SplitKind = "speaker-independent"
@@ -67,6 +67,8 @@ class RunConfig:
     def __post_init__(self) -> None:
         from .training import OPTIMIZERS
 
+        if self.corpus not in ("emodb", "iemocap", "synthetic", "auto"):
+            raise ValueError(f"unknown corpus {self.corpus!r}")
         if self.model not in ("1d", "2d"):
             raise ValueError(f"model must be '1d' or '2d', got {self.model!r}")
         if self.split not in ("speaker-dependent", "speaker-independent", "loso"):
@@ -77,6 +79,23 @@ class RunConfig:
             raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
         if self.split == "loso" and self.fold is None:
             raise ValueError("a loso run needs fold= (the test speaker)")
+
+
+def resolve_corpus(name: str, root: str | None = None) -> pd.DataFrame:
+    """Load a corpus; ``auto`` means EmoDB where it can be had (local, ``SERCNN_DATA`` or download), else
+    the synthetic corpus, with a warning that says so (and every output names the corpus used)."""
+    if name != "auto":
+        return load_corpus(name, root)
+    try:
+        return load_corpus("emodb", root)
+    except (DatasetNotFoundError, CorruptArchiveError) as exc:
+        warnings.warn(
+            f"EmoDB cannot be had here ({exc}); using the SYNTHETIC corpus instead: it is not speech, and its "
+            "results say nothing about emotion recognition",
+            UserWarning,
+            stacklevel=2,
+        )
+        return load_corpus("synthetic")
 
 
 def subset(df: pd.DataFrame, per_speaker_class: int, seed: int) -> pd.DataFrame:
@@ -149,7 +168,7 @@ def run(
 
     t0 = time.perf_counter()
     if df is None:
-        df = load_corpus(cfg.corpus, cfg.data_root)
+        df = resolve_corpus(cfg.corpus, cfg.data_root)
     if cfg.max_per_speaker_class:
         df = subset(df, cfg.max_per_speaker_class, cfg.seed)
     fingerprint = records.data_fingerprint(df)
@@ -221,7 +240,8 @@ def run(
         "git": records.git_commit(),
         "config": asdict(cfg),
         "corpus": {
-            "name": cfg.corpus,
+            "name": df.attrs.get("corpus", cfg.corpus),
+            "requested": cfg.corpus,
             "description": describe(df),
             "source": df.attrs.get("source"),
             "root": df.attrs.get("root"),
@@ -303,7 +323,7 @@ def evaluate_run(run_dir: str | Path, *, progress: bool = True) -> dict:
     if not model_path.exists():
         raise FileNotFoundError(f"{model_path}: the run has no saved model (interrupted before it finished?)")
     cfg = RunConfig(**{k: v for k, v in record["config"].items()})
-    df = load_corpus(cfg.corpus, cfg.data_root)
+    df = load_corpus(record["corpus"]["name"], cfg.data_root)
     if cfg.max_per_speaker_class:
         df = subset(df, cfg.max_per_speaker_class, cfg.seed)
     ids = pd.Series(utterance_ids(df, np.arange(len(df))))

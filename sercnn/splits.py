@@ -84,19 +84,24 @@ def validation_split(
 ) -> Split:
     """Split training positions into ``(fit, validation)`` for early stopping in ``held-out`` mode.
 
-    ``by="utterance"``: a stratified ``size`` share of the training utterances (the training speakers'
-    voices are then on both sides, which flatters validation accuracy but keeps all speakers for fitting).
+    ``by="utterance"``: a stratified ``size`` share of the training utterances, at least one per class
+    (the training speakers' voices are then on both sides, which flatters validation accuracy but keeps
+    all speakers for fitting).
     ``by="speaker"``: one whole training speaker per ``size`` share (at least one), drawn with the seed: a
     stricter, noisier estimate of unseen-speaker accuracy.
     """
     train = np.asarray(train)
     if by == "utterance":
-        fit, val = train_test_split(
-            train,
-            test_size=size,
-            random_state=seed,
-            stratify=df["emotion"].astype(str).to_numpy()[train],
-        )
+        strata = df["emotion"].astype(str).to_numpy()[train]
+        # At least one utterance per class where the training set allows it; a set too small to be
+        # stratified (a class with a single utterance) is drawn at random instead.
+        n_val = max(int(round(size * len(train))), len(np.unique(strata)))
+        if n_val >= len(train):
+            raise ValueError(f"{len(train)} training utterances are too few to hold out a validation set")
+        try:
+            fit, val = train_test_split(train, test_size=n_val, random_state=seed, stratify=strata)
+        except ValueError:
+            fit, val = train_test_split(train, test_size=n_val, random_state=seed)
         return np.sort(fit), np.sort(val)
     if by == "speaker":
         speakers = sorted(df["speaker"].astype(str).iloc[train].unique())

@@ -70,7 +70,7 @@ def test_bad_files_are_skipped_with_reasons(tmp_path):
     write_tone(wav / "99a01Fa.wav")  # unknown speaker
     write_tone(wav / "notes.wav")  # not an EmoDB name
     write_tone(wav / "09a01Wa.wav", sr=22050, channels=2)  # usable: other rate, stereo
-    with pytest.warns(SkippedFilesWarning, match="6 file"):
+    with pytest.warns(SkippedFilesWarning, match="6 file"), pytest.warns(IncompleteCorpusWarning):
         df = load_emodb(root)
     assert sorted(df["utterance"]) == ["03a01Fa", "08a02Wc", "09a01Wa", "16b10Tb"]
     reasons = {Path(s["path"]).name: s["reason"] for s in df.attrs["skipped"]}

@@ -38,10 +38,6 @@ def load_corpus(name: str, root: str | Path | None = None) -> pd.DataFrame:
     if name == "emodb":
         return load_emodb(root)
     if name == "iemocap":
-        if root is None:
-            from ..paths import data_home
-
-            root = data_home() / "iemocap"
         return load_iemocap(root)
     if name == "synthetic":
         return load_synthetic(root)
