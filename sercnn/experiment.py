@@ -59,6 +59,7 @@ class RunConfig:
     l2_weight: float = 0.0
     l2_activity: float = 0.0
     dropout: float = 0.0
+    precision: Literal["float32", "mixed_bfloat16"] = "float32"
     seed: int = 0
     max_per_speaker_class: int | None = None  # a small stratified subset, for quick runs
     n_jobs: int | None = None
@@ -77,6 +78,8 @@ class RunConfig:
             raise ValueError(f"selection must be 'held-out' or 'paper', got {self.selection!r}")
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
+        if self.precision not in ("float32", "mixed_bfloat16"):
+            raise ValueError(f"precision must be 'float32' or 'mixed_bfloat16', got {self.precision!r}")
         if self.split == "loso" and self.fold is None:
             raise ValueError("a loso run needs fold= (the test speaker)")
 
@@ -134,7 +137,11 @@ def build_model(cfg: RunConfig, n_classes: int, input_shape: tuple[int, ...]):
 
     keras.utils.set_random_seed(cfg.seed)
     kwargs = dict(
-        bn_momentum=cfg.bn_momentum, l2_weight=cfg.l2_weight, l2_activity=cfg.l2_activity, dropout=cfg.dropout
+        bn_momentum=cfg.bn_momentum,
+        l2_weight=cfg.l2_weight,
+        l2_activity=cfg.l2_activity,
+        dropout=cfg.dropout,
+        dtype=None if cfg.precision == "float32" else cfg.precision,
     )
     if cfg.model == "1d":
         return build_1d_cnn_lstm(n_classes, input_length=input_shape[0], **kwargs)

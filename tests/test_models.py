@@ -55,7 +55,7 @@ def test_table_2_shapes():
 
 def test_each_block_is_conv_bn_elu_pool():
     kinds = [c for name, c, _ in layer_table(build_2d_cnn_lstm(4)) if name.startswith("2LFLB1")]
-    assert kinds == ["Conv2D", "BatchNormalization", "ELU", "MaxPooling2D"]
+    assert kinds == ["Conv2D", "FusedBatchNormalization", "ELU", "MaxPooling2D"]
     conv = build_1d_cnn_lstm(4).get_layer("1LFLB2_conv")
     assert conv.kernel_size == (3,) and conv.strides == (1,) and conv.padding == "same"
 
@@ -77,6 +77,57 @@ def test_options_reach_the_layers():
     plain = build_2d_cnn_lstm(5)
     assert plain.get_layer("2LFLB3_conv").kernel_regularizer is None
     assert len(plain.losses) == 0 and len(model.losses) > 0
+
+
+@pytest.mark.parametrize("shape", [(4, 50, 6), (4, 9, 7, 6)])
+def test_fused_batchnorm_is_keras_batchnorm(shape):
+    """Same outputs, moving statistics and gradients as Keras' layer (on TF: the fused op; elsewhere: it)."""
+    from sercnn.models import FusedBatchNormalization
+
+    rng = np.random.default_rng(0)
+    x = (3.0 + 2.0 * rng.standard_normal(shape)).astype("float32")
+    ours, ref = FusedBatchNormalization(momentum=0.9), keras.layers.BatchNormalization(momentum=0.9)
+    ours.build(shape)
+    ref.build(shape)
+    gamma = rng.uniform(0.5, 1.5, shape[-1]).astype("float32")
+    for layer in (ours, ref):
+        layer.gamma.assign(gamma)
+    for _ in range(3):
+        out, expected = ours(x, training=True), ref(x, training=True)
+        np.testing.assert_allclose(np.asarray(out), np.asarray(expected), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(np.asarray(ours.moving_mean), np.asarray(ref.moving_mean), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(np.asarray(ours.moving_variance), np.asarray(ref.moving_variance), rtol=1e-4)
+    np.testing.assert_allclose(np.asarray(ours(x, training=False)), np.asarray(ref(x, training=False)),
+                               rtol=1e-4, atol=1e-4)
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        grads = []
+        for layer in (ours, ref):
+            xt = tf.constant(x)
+            with tf.GradientTape() as tape:
+                tape.watch(xt)
+                loss = tf.reduce_sum(tf.sin(layer(xt, training=True)))
+            grads.append(tape.gradient(loss, [xt, layer.gamma.value, layer.beta.value]))
+        for a, b in zip(*grads):
+            np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-3, atol=1e-4)
+
+
+def test_saved_model_reloads(tmp_path):
+    model = build_2d_cnn_lstm(3, input_shape=(128, 128, 1))
+    x = np.random.default_rng(1).standard_normal((2, 128, 128, 1)).astype("float32")
+    model.save(tmp_path / "m.keras")
+    again = keras.saving.load_model(tmp_path / "m.keras")
+    np.testing.assert_allclose(again.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+
+
+def test_mixed_bfloat16_policy():
+    model = build_2d_cnn_lstm(3, input_shape=(128, 128, 1), dtype="mixed_bfloat16")
+    assert model.get_layer("2LFLB1_conv").compute_dtype == "bfloat16"
+    assert model.get_layer("2LFLB1_conv").variable_dtype == "float32"
+    assert model.get_layer("2F").compute_dtype == "float32"
+    x = np.random.default_rng(1).standard_normal((2, 128, 128, 1)).astype("float32")
+    assert model.predict(x, verbose=0).dtype == np.float32
 
 
 def test_lflb_rejects_other_dims():

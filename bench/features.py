@@ -1,10 +1,8 @@
-"""Benchmark: EmoDB feature extraction (cold and warm cache) and training throughput of both networks.
+"""Benchmark: feature extraction for all of EmoDB, cold (empty cache) and warm (every file cached).
 
-    python bench/features_and_training.py            # everything (about 5 minutes on 2 cores)
-    python bench/features_and_training.py --quick    # fewer timed batches
-    python bench/features_and_training.py --skip-training
+    python bench/features.py
 
-Prints the machine first. Targets on 2 CPU cores (issue 3): log-mel for all of EmoDB cold < 5 s and warm
+Training throughput has its own script, ``bench/training_throughput.py``. Prints the machine first. Targets on 2 CPU cores (issue 3): log-mel for all of EmoDB cold < 5 s and warm
 < 0.5 s. The machines here are shared and noisy: compare figures measured in the same run.
 EmoDB is found as by ``load_emodb()`` (``SERCNN_DATA``); without it the synthetic corpus is used and the
 output says so.
@@ -61,44 +59,10 @@ def bench_features() -> None:
             )
 
 
-def bench_training(quick: bool) -> None:
-    import numpy as np
-
-    from sercnn.models import build_1d_cnn_lstm, build_2d_cnn_lstm
-    from sercnn.training import compile_model
-
-    rng = np.random.default_rng(0)
-    batch = 16
-    for name, build, shape, steps in (
-        ("2d", build_2d_cnn_lstm, (128, 251, 1), 8 if quick else 24),
-        ("1d", build_1d_cnn_lstm, (128000, 1), 4 if quick else 12),
-    ):
-        model = build(7)
-        compile_model(model)
-        x = rng.standard_normal((batch * steps, *shape)).astype("float32")
-        y = rng.integers(0, 7, size=batch * steps)
-        model.fit(x[: batch * 2], y[: batch * 2], batch_size=batch, epochs=1, verbose=0)  # compile, warm up
-        t0 = time.perf_counter()
-        model.fit(x, y, batch_size=batch, epochs=1, verbose=0, shuffle=False)
-        train_rate = len(x) / (time.perf_counter() - t0)
-        t0 = time.perf_counter()
-        model.predict(x, batch_size=32, verbose=0)
-        predict_rate = len(x) / (time.perf_counter() - t0)
-        print(
-            f"{name} network: training {train_rate:6.1f} samples/s, inference {predict_rate:6.1f} samples/s "
-            f"(batch {batch}, {len(x)} samples)"
-        )
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="fewer timed batches")
-    parser.add_argument("--skip-training", action="store_true", help="feature extraction only")
-    args = parser.parse_args()
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     print(machine())
     bench_features()
-    if not args.skip_training:
-        bench_training(args.quick)
 
 
 if __name__ == "__main__":
