@@ -2,7 +2,8 @@
 
     python bench/features.py
 
-Training throughput has its own script, ``bench/training_throughput.py``. Prints the machine first. Targets on 2 CPU cores (issue 3): log-mel for all of EmoDB cold < 5 s and warm
+Training throughput has its own script, ``bench/training_throughput.py``. Prints the machine first.
+Targets on 2 CPU cores (issue 3): log-mel for all of EmoDB cold < 5 s and warm
 < 0.5 s. The machines here are shared and noisy: compare figures measured in the same run.
 EmoDB is found as by ``load_emodb()`` (``SERCNN_DATA``); without it the synthetic corpus is used and the
 output says so.

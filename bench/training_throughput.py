@@ -14,7 +14,8 @@ sensitive to other processes competing for the cores.
 
 Configurations (the architecture, the layer sizes and Table 1/2's output shapes are the same in all):
 
-- ``baseline``: ``sercnn.models`` with Keras' own BatchNormalization, ``compile(optimizer="adam", ...)`` with the default
+- ``baseline``: ``sercnn.models`` with Keras' own BatchNormalization, ``compile(optimizer="adam", ...)``
+  with the default
   ``jit_compile="auto"`` (which Keras resolves to False on a CPU-only TensorFlow machine), float32.
 - ``fusedbn``: the same, with BatchNormalization computed by one fused op (``FusedBatchNormV3``, oneDNN)
   instead of Keras 3's unfused moments + normalisation ops (``sercnn.models.FusedBatchNormalization``,
@@ -105,7 +106,8 @@ def main() -> None:
     if backend == "tensorflow":
         import tensorflow as tf
 
-        versions += f" (TensorFlow {tf.__version__}, oneDNN opts {os.environ.get('TF_ENABLE_ONEDNN_OPTS', 'default=on')})"
+        onednn = os.environ.get("TF_ENABLE_ONEDNN_OPTS", "default=on")
+        versions += f" (TensorFlow {tf.__version__}, oneDNN opts {onednn})"
     elif backend == "jax":
         import jax
 

@@ -20,7 +20,7 @@ import shlex
 import sys
 import time
 import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Literal
 
@@ -63,7 +63,6 @@ class RunConfig:
     seed: int = 0
     max_per_speaker_class: int | None = None  # a small stratified subset, for quick runs
     n_jobs: int | None = None
-    extra: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         from .training import OPTIMIZERS
@@ -169,6 +168,7 @@ def run(
     from .training import train
 
     t_total = time.perf_counter()
+    git = records.git_commit()  # the code as it is when the run starts
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     timings: dict[str, float] = {}
@@ -244,7 +244,7 @@ def run(
         "run": run_dir.name,
         "created": records.now(),
         "command": command if command is not None else shlex.join([Path(sys.executable).name, *sys.argv]),
-        "git": records.git_commit(),
+        "git": git,
         "config": asdict(cfg),
         "corpus": {
             "name": df.attrs.get("corpus", cfg.corpus),

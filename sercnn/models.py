@@ -138,6 +138,13 @@ def lflb(
     )(x)
 
 
+def _blocks(x: keras.KerasTensor, dim: int, filters: Sequence[int], pools: Sequence, **options) -> keras.KerasTensor:
+    """The four LFLBs of Table 1 (dim 1) or Table 2 (dim 2), named 1LFLB1 .. 2LFLB4 as the paper."""
+    for i, (f, p) in enumerate(zip(filters, pools), start=1):
+        x = lflb(x, f, p, dim, name=f"{dim}LFLB{i}", **options)
+    return x
+
+
 def _head(
     x: keras.KerasTensor,
     n_classes: int,
@@ -185,18 +192,8 @@ def build_1d_cnn_lstm(
     """
     inputs = keras.Input(shape=(input_length, 1), name="audio")
     x = inputs
-    for i, (f, p) in enumerate(zip(filters, pools), start=1):
-        x = lflb(
-            x,
-            f,
-            p,
-            1,
-            bn_momentum=bn_momentum,
-            l2_weight=l2_weight,
-            l2_activity=l2_activity,
-            name=f"1LFLB{i}",
-            dtype=dtype,
-        )
+    options = dict(bn_momentum=bn_momentum, l2_weight=l2_weight, l2_activity=l2_activity, dtype=dtype)
+    x = _blocks(x, 1, filters, pools, **options)
     outputs = _head(x, n_classes, lstm_units=lstm_units, dropout=dropout, l2_weight=l2_weight, net="1", dtype=dtype)
     return keras.Model(inputs, outputs, name="cnn_lstm_1d")
 
@@ -225,18 +222,8 @@ def build_2d_cnn_lstm(
     """
     inputs = keras.Input(shape=input_shape, name="log_mel")
     x = inputs
-    for i, (f, p) in enumerate(zip(filters, pools), start=1):
-        x = lflb(
-            x,
-            f,
-            p,
-            2,
-            bn_momentum=bn_momentum,
-            l2_weight=l2_weight,
-            l2_activity=l2_activity,
-            name=f"2LFLB{i}",
-            dtype=dtype,
-        )
+    options = dict(bn_momentum=bn_momentum, l2_weight=l2_weight, l2_activity=l2_activity, dtype=dtype)
+    x = _blocks(x, 2, filters, pools, **options)
     _, height, width, channels = x.shape
     x = layers.Permute((2, 1, 3), name="2reshape_time_first", dtype=dtype)(x)
     x = layers.Reshape((width, height * channels), name="2reshape_sequence", dtype=dtype)(x)

@@ -173,3 +173,44 @@ def load_record(path: str | Path) -> dict:
         return json.loads(path.read_text())
     except json.JSONDecodeError as exc:
         raise ValueError(f"{path}: not a valid run record ({exc})") from exc
+
+
+def load_records(folder: str | Path) -> list[dict]:
+    """Every run record under ``folder`` (``record.json`` files and ``*.json`` records), sorted by run name."""
+    folder = Path(folder)
+    found = []
+    for path in sorted(folder.rglob("*.json")):
+        try:
+            data = json.loads(path.read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            continue
+        if isinstance(data, dict) and data.get("schema") == SCHEMA and "metrics" in data:
+            data.setdefault("_path", str(path))
+            found.append(data)
+    return sorted(found, key=lambda r: r.get("run", ""))
+
+
+def summary_table(runs: list[dict]) -> pd.DataFrame:
+    """One row per run: what was run, on what, and its held-out and whole-database figures (percent)."""
+    rows = []
+    for r in runs:
+        test = r["metrics"]["test"]
+        rows.append(
+            {
+                "run": r.get("run"),
+                "corpus": r["corpus"]["name"],
+                "model": r["config"]["model"],
+                "protocol": r["split"]["protocol"],
+                "test speakers": " ".join(r["split"]["test_speakers"]),
+                "selection": r["selection"]["mode"],
+                "seed": r["config"]["seed"],
+                "best epoch": r["training"]["best_epoch"],
+                "epochs": r["training"]["epochs_run"],
+                "test accuracy": round(test["accuracy"], 2),
+                "test UAR": round(test["uar"], 2),
+                "whole-database accuracy": round(r["metrics"]["whole_database"]["accuracy"], 2),
+                "training minutes": round(r["training"]["train_seconds"] / 60, 1),
+                "commit": (r["git"].get("commit") or "")[:10],
+            }
+        )
+    return pd.DataFrame(rows)

@@ -39,3 +39,22 @@ def test_table_3_cells_are_whole_corpus_counts():
         assert class_size_multiples(pct, size) is not None, name
     # ... while a 20 % test set (about 25 angry utterances) cannot give 99.21 %.
     assert class_size_multiples(99.21, 25) is None
+
+
+def test_records_round_trip_and_summary(tmp_path):
+    from sercnn.records import load_records, summary_table, write_record
+
+    metric = {"accuracy": 50.0, "uar": 40.0}
+    record = {
+        "run": "r1", "corpus": {"name": "emodb"}, "config": {"model": "2d", "seed": 0},
+        "split": {"protocol": "speaker-independent", "test_speakers": ["03", "08"]},
+        "selection": {"mode": "held-out"}, "training": {"best_epoch": 3, "epochs_run": 11, "train_seconds": 120},
+        "metrics": {"test": metric, "whole_database": {"accuracy": 80.0}}, "git": {"commit": "abc"},
+    }
+    write_record(tmp_path / "r1", record)
+    (tmp_path / "noise.json").write_text("[1, 2]")
+    runs = load_records(tmp_path)
+    assert [r["run"] for r in runs] == ["r1"]
+    table = summary_table(runs)
+    assert table.loc[0, "test accuracy"] == 50.0 and table.loc[0, "test speakers"] == "03 08"
+    assert table.loc[0, "training minutes"] == 2.0
