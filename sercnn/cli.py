@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
+import shutil
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -158,6 +159,10 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
     print(f"run directory: {run_dir}")
     try:
         record = run(cfg, run_dir, command=command, progress=not args.no_progress)
+    except Exception:
+        if not args.resume and not (run_dir / "checkpoint").exists():
+            shutil.rmtree(run_dir, ignore_errors=True)  # nothing was trained: leave no empty run behind
+        raise
     except KeyboardInterrupt:
         print(f"\ninterrupted; the last finished epoch is saved. Continue with:\n"
               f"  python -m sercnn train --resume {run_dir}", file=sys.stderr)
@@ -205,8 +210,14 @@ def main(argv: list[str] | None = None) -> int:
     import os
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter, not errors
+    from .errors import SercnnError
+
     argv = list(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)
-    if args.command == "train":
-        return _train(args, argv)
-    return _evaluate(args)
+    try:
+        if args.command == "train":
+            return _train(args, argv)
+        return _evaluate(args)
+    except (SercnnError, FileNotFoundError, ValueError) as exc:  # bad input: one clear line, no traceback
+        print(f"error: {exc}", file=sys.stderr)
+        return 1

@@ -162,8 +162,8 @@ def train(
     elif not getattr(model, "optimizer", None) or not model.compiled:
         compile_model(model, optimizer, learning_rate)
 
-    x_train = _with_channel(x_train)
-    x_val = _with_channel(x_val)
+    x_train = _match_input(model, x_train)
+    x_val = _match_input(model, x_val)
     y_train = np.asarray(y_train, dtype="int64")
     y_val = np.asarray(y_val, dtype="int64")
     bar = _epoch_bar(epochs, state.epochs_done, progress)
@@ -239,10 +239,10 @@ def train(
     )
 
 
-def _with_channel(x: np.ndarray) -> np.ndarray:
-    """Add the trailing channel axis the models expect: (n, 128000) -> (n, 128000, 1); (n, 128, 251) -> (.., 1)."""
+def _match_input(model: keras.Model, x: np.ndarray) -> np.ndarray:
+    """Add the trailing channel axis where the model expects one: (n, 128000) -> (n, 128000, 1)."""
     x = np.asarray(x, dtype=np.float32)
-    return x[..., None] if x.ndim in (2, 3) else x
+    return x[..., None] if x.ndim == len(model.input_shape) - 1 else x
 
 
 def _save_checkpoint(model: keras.Model, state: TrainState, ckpt: Path) -> None:

@@ -87,5 +87,10 @@ def test_interrupted_run_resumes(tmp_path):
 
 def test_missing_corpus_is_one_clear_error(tmp_path):
     done = _sercnn(tmp_path, "train", "--corpus", "iemocap", "--data-root", str(tmp_path / "nowhere"))
-    assert done.returncode != 0
-    assert str(tmp_path / "nowhere") in done.stderr
+    assert done.returncode == 1
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and str(tmp_path / "nowhere") in errors[0]
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+    assert "Traceback" not in done.stderr
+    done = _sercnn(tmp_path, "evaluate", str(tmp_path / "no-run"))
+    assert done.returncode == 1 and "no run record" in done.stderr

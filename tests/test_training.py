@@ -32,7 +32,8 @@ def _model(seed=0):
 
 def test_learns_and_keeps_best_weights(tmp_path):
     x, y = _data()
-    result = train(_model(), x[:32], y[:32], x[32:], y[32:], run_dir=tmp_path, epochs=6, patience=3,
+    # Inputs with or without the channel axis are both accepted.
+    result = train(_model(), x[:32], y[:32], x[32:, :, None], y[32:], run_dir=tmp_path, epochs=6, patience=3,
                    start_from_epoch=0, progress=False, learning_rate=1e-2)
     assert result.epochs_run == len(result.history["val_accuracy"]) <= 6
     best = int(np.argmax(result.history["val_accuracy"])) + 1
