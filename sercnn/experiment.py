@@ -320,9 +320,8 @@ def evaluate_run(run_dir: str | Path, *, progress: bool = True) -> dict:
     Returns the recomputed test metrics, with ``matches_record`` telling whether they equal the recorded
     ones and ``data_changed`` whether the corpus' fingerprint differs from the record's.
     """
-    import keras
-
     from .evaluation import evaluate
+    from .models import load_model
 
     run_dir = Path(run_dir)
     record = records.load_record(run_dir)
@@ -346,7 +345,7 @@ def evaluate_run(run_dir: str | Path, *, progress: bool = True) -> dict:
         warnings.simplefilter("ignore", AudioFormatWarning)
         x = extract(df.iloc[pos], feature_settings(cfg), n_jobs=cfg.n_jobs, progress=progress)
     scaler = Standardizer.from_dict(record["standardizer"])
-    model = keras.saving.load_model(model_path)
+    model = load_model(model_path)
     result = _without_predictions(
         evaluate(model, scaler.transform(x)[..., None], labels(df)[pos], class_names(df))
     )

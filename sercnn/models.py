@@ -13,6 +13,7 @@ Notebooks: ``book/02_lflb.ipynb``, ``book/04_1d_cnn_lstm.ipynb``, ``book/05_2d_c
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Sequence
 
 import keras
@@ -238,3 +239,8 @@ def layer_table(model: keras.Model) -> list[tuple[str, str, tuple]]:
         shape = layer.output.shape if hasattr(layer, "output") else None
         rows.append((layer.name, type(layer).__name__, tuple(shape[1:]) if shape is not None else ()))
     return rows
+
+
+def load_model(path: str | Path) -> keras.Model:
+    """Load a saved ``.keras`` model of this module (its custom layers are registered by importing it)."""
+    return keras.saving.load_model(path)

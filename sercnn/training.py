@@ -24,6 +24,7 @@ from typing import Callable
 import keras
 import numpy as np
 
+from .models import load_model
 from .records import write_json
 
 #: Epochs without improvement of validation accuracy before training stops (section 4.1).
@@ -156,7 +157,7 @@ def train(
     state = TrainState()
     if ckpt is not None and resume and (ckpt / "state.json").exists():
         state = TrainState.from_json(json.loads((ckpt / "state.json").read_text()))
-        model = keras.saving.load_model(ckpt / "last.keras")
+        model = load_model(ckpt / "last.keras")
         if not state.finished:
             state.resumed_at.append(state.epochs_done)
     elif not getattr(model, "optimizer", None) or not model.compiled:

@@ -138,7 +138,7 @@ def test_lflb_rejects_other_dims():
 SCRIPT = textwrap.dedent(
     """
     import numpy as np, keras
-    from sercnn.models import build_1d_cnn_lstm, build_2d_cnn_lstm
+    from sercnn.models import build_1d_cnn_lstm, build_2d_cnn_lstm, load_model
     from sercnn.training import compile_model
     assert keras.backend.backend() == "{backend}", keras.backend.backend()
     rng = np.random.default_rng(0)
@@ -150,19 +150,22 @@ SCRIPT = textwrap.dedent(
         model.fit(x, y, batch_size=2, epochs=1, verbose=0)
         p = model.predict(x, verbose=0)
         assert p.shape == (4, 3) and np.allclose(p.sum(axis=1), 1, atol=1e-4)
+        model.save("{tmp}/m.keras")
+        again = load_model("{tmp}/m.keras")
+        assert np.allclose(again.predict(x, verbose=0), p, atol=1e-5)
     print("ok", keras.backend.backend())
     """
 )
 
 
 @pytest.mark.parametrize("backend", ["tensorflow", "jax", "torch"])
-def test_models_train_under_each_backend(backend):
+def test_models_train_under_each_backend(backend, tmp_path):
     module = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}[backend]
     if importlib.util.find_spec(module) is None:
         pytest.skip(f"{module} is not installed")
     env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "2"}
     done = subprocess.run(
-        [sys.executable, "-c", SCRIPT.format(backend=backend)], env=env, capture_output=True, text=True, timeout=600
+        [sys.executable, "-c", SCRIPT.format(backend=backend, tmp=tmp_path)], env=env, capture_output=True, text=True, timeout=600
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert f"ok {backend}" in done.stdout
