@@ -1,4 +1,5 @@
-"""Command line: ``python -m sercnn train ...`` and ``python -m sercnn evaluate RUN_DIR``.
+"""Command line: ``python -m sercnn train ...``, ``python -m sercnn evaluate RUN_DIR`` and
+``python -m sercnn summary FOLDER``.
 
 Run ``python -m sercnn train --help`` for every option.
 """
@@ -124,6 +125,15 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("run_dir", help="a run directory holding record.json and model.keras")
     e.add_argument("--json", action="store_true", help="print the metrics as JSON")
     e.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+    r = sub.add_parser(
+        "summary",
+        help="tabulate run records",
+        description="One line per run record found under FOLDER (a runs directory or results/): corpus, "
+        "network, protocol, test speakers, selection mode, seed, best epoch, test accuracy and UAR, "
+        "whole-database accuracy, training time, commit; then mean and standard deviation per group.",
+    )
+    r.add_argument("folder", help="a folder holding run records (searched recursively)")
     return p
 
 
@@ -206,6 +216,22 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _summary(args: argparse.Namespace) -> int:
+    from .records import load_records, summary_table
+
+    runs = load_records(args.folder)
+    if not runs:
+        print(f"error: no run records under {args.folder}", file=sys.stderr)
+        return 1
+    table = summary_table(runs)
+    print(table.to_string(index=False))
+    keys = ["corpus", "model", "protocol", "selection"]
+    stats = table.groupby(keys)[["test accuracy", "test UAR"]].agg(["mean", "std", "count"]).round(2)
+    print()
+    print(stats.to_string())
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     import os
 
@@ -217,6 +243,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "train":
             return _train(args, argv)
+        if args.command == "summary":
+            return _summary(args)
         return _evaluate(args)
     except (SercnnError, FileNotFoundError, ValueError) as exc:  # bad input: one clear line, no traceback
         print(f"error: {exc}", file=sys.stderr)

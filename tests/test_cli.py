@@ -57,6 +57,10 @@ def test_train_then_evaluate(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     assert "matches the run record" in done.stdout
 
+    done = _sercnn(tmp_path, "summary", "runs")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "quick" in done.stdout and "synthetic" in done.stdout
+
     done = _sercnn(tmp_path, "train", "--corpus", "synthetic", "--run-name", "quick")
     assert done.returncode == 2 and "--resume" in done.stderr
 
