@@ -214,3 +214,29 @@ def test_download_then_load(tmp_path, monkeypatch):
         warnings.simplefilter("error")
         df = load_emodb()
     assert len(df) == 535 and "downloaded" in df.attrs["source"]
+
+
+def test_archive_that_unpacks_too_large_is_refused(tmp_path, monkeypatch):
+    archive = _archive(tmp_path / "download.zip")
+    monkeypatch.setattr(E, "MAX_ARCHIVE_BYTES", 1000)
+    with pytest.raises(CorruptArchiveError, match="unpacks to"):
+        E.extract_archive(archive, tmp_path / "emodb")
+    assert not (tmp_path / "emodb").exists()
+
+
+def test_original_archive_form_works_end_to_end(tmp_path):
+    """The original corpus is 16 kHz with 1.2-9 s per file: nothing may assume the shared copy's form."""
+    from sercnn.features import extract
+
+    root = tmp_path / "emodb"
+    for i, (name, seconds) in enumerate([("03a01Fa.wav", 1.2), ("08a02Wc.wav", 9.0), ("16b10Tb.wav", 3.3)]):
+        write_tone(root / "wav" / name, sr=16000, seconds=seconds, seed=i)
+    with pytest.warns(IncompleteCorpusWarning):
+        df = load_emodb(root)
+    assert df["sample_rate"].tolist() == [16000] * 3
+    assert sorted(df["duration_s"].round(1)) == [1.2, 3.3, 9.0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no resampling, no conversion warnings
+        x = extract(df, "logmel", cache_dir=tmp_path / "cache", progress=False)
+        w = extract(df, "waveform", cache_dir=tmp_path / "cache", progress=False)
+    assert x.shape == (3, 128, 251) and w.shape == (3, 128000)
