@@ -84,7 +84,7 @@ def machine_description() -> str:
     return f"CPU: {model}, {ncpu} cores usable, ISA: {' '.join(isa) or '-'}; load average {load}"
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--quick", action="store_true", help="fewer samples and rounds (~2 minutes)")
     p.add_argument("--nets", nargs="+", choices=["1d", "2d"], default=["1d", "2d"])
@@ -93,7 +93,7 @@ def main() -> None:
     p.add_argument("--configs", nargs="+", default=["baseline", "fusedbn", "best"],
                    choices=["baseline", "fusedbn", "best", "bf16", "xla"])
     p.add_argument("--no-predict", action="store_true")
-    args = p.parse_args()
+    args = p.parse_args(argv)
 
     backend = os.environ.get("KERAS_BACKEND", "tensorflow")
     os.environ["KERAS_BACKEND"] = backend

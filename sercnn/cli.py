@@ -81,6 +81,10 @@ def _parser() -> argparse.ArgumentParser:
                    "training speakers (default: %(default)s)")
     g.add_argument("--val-size", type=float, default=d.val_size,
                    help="share of the training data for validation (default: %(default)s)")
+    g.add_argument("--pad", choices=["end", "start"], default=None,
+                   help="where clips shorter than 8 s get their zeros (the paper does not say); default: the "
+                   "network's, start for 1d (its LSTM keeps only its last state), end for 2d (Table 2's "
+                   "pooling sees only the first 4.1 s)")
     g.add_argument("--seed", type=int, default=d.seed,
                    help="seeds the split, the weights and the batch order (default: %(default)s)")
     g = t.add_argument_group("training (defaults and their sources: sercnn.training, sercnn.models)")
@@ -88,7 +92,8 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--batch-size", type=int, default=d.batch_size, help="mini-batch size (default: %(default)s)")
     g.add_argument("--optimizer", choices=["adagrad", "adam", "sgd", "rmsprop"], default=d.optimizer,
                    help="the paper's search space, section 3.4 (default: %(default)s)")
-    g.add_argument("--learning-rate", type=float, default=d.learning_rate, help="(default: %(default)s)")
+    g.add_argument("--learning-rate", type=float, default=d.learning_rate,
+                   help="the optimizer's step size; the paper leaves it to its search (default: %(default)s)")
     g.add_argument("--patience", type=int, default=d.patience,
                    help="epochs without a better validation accuracy before stopping, section 4.1 "
                    "(default: %(default)s)")
@@ -112,7 +117,8 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--run-name", default=None,
                    help="run directory name (default: <corpus>-<model>-<split>-seed<seed>-<timestamp>)")
     g.add_argument("--resume", default=None, metavar="RUN_DIR",
-                   help="continue an interrupted run with the configuration stored in its directory")
+                   help="continue an interrupted run from its last finished epoch, with the configuration "
+                   "stored in RUN_DIR/run.json (the other options are ignored)")
     g.add_argument("--no-progress", action="store_true", help="no progress bars")
 
     e = sub.add_parser(
@@ -143,34 +149,29 @@ def _config_from(args: argparse.Namespace) -> RunConfig:
 
 
 def _train(args: argparse.Namespace, argv: list[str]) -> int:
-    from .experiment import run
+    from .experiment import load_config, run
 
     if args.resume:
         run_dir = Path(args.resume)
-        saved = run_dir / "config.json"
-        if not saved.exists():
-            print(f"error: {saved} not found: not a run directory made by 'sercnn train'", file=sys.stderr)
-            return 2
-        cfg = RunConfig(**json.loads(saved.read_text()))
+        cfg = load_config(run_dir)
+        created = False
     else:
         cfg = _config_from(args)
         name = args.run_name or (
             f"{cfg.corpus}-{cfg.model}-{cfg.split}-seed{cfg.seed}-{datetime.now():%Y%m%d-%H%M%S}"
         )
         run_dir = Path(args.runs_dir) / name
-        if (run_dir / "config.json").exists():
-            print(f"error: {run_dir} exists; use --resume {run_dir} to continue it", file=sys.stderr)
+        if run_dir.exists() and any(run_dir.iterdir()):
+            hint = f"use --resume {run_dir} to continue it" if (run_dir / "run.json").exists() else "choose another"
+            print(f"error: {run_dir} exists and is not empty; {hint}", file=sys.stderr)
             return 2
-        from .records import write_json
-        from dataclasses import asdict
-
-        write_json(run_dir / "config.json", asdict(cfg))
+        created = not run_dir.exists()
     command = shlex.join(["python", "-m", "sercnn", *argv])
     print(f"run directory: {run_dir}")
     try:
         record = run(cfg, run_dir, command=command, progress=not args.no_progress)
     except Exception:
-        if not args.resume and not (run_dir / "checkpoint").exists():
+        if created and not (run_dir / "checkpoint").exists():
             shutil.rmtree(run_dir, ignore_errors=True)  # nothing was trained: leave no empty run behind
         raise
     except KeyboardInterrupt:
@@ -246,6 +247,6 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "summary":
             return _summary(args)
         return _evaluate(args)
-    except (SercnnError, FileNotFoundError, ValueError) as exc:  # bad input: one clear line, no traceback
+    except (SercnnError, OSError, ValueError) as exc:  # bad input: one clear line, no traceback
         print(f"error: {exc}", file=sys.stderr)
         return 1

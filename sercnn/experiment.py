@@ -16,6 +16,7 @@ Notebooks: ``book/04_1d_cnn_lstm.ipynb``, ``book/05_2d_cnn_lstm.ipynb``.
 
 from __future__ import annotations
 
+import json
 import shlex
 import sys
 import time
@@ -27,7 +28,7 @@ from typing import Callable, Literal
 import numpy as np
 import pandas as pd
 
-from . import records, splits
+from . import models, records, splits, training
 from .datasets import class_names, describe, labels, load_corpus
 from .errors import AudioFormatWarning, CorruptArchiveError, DatasetNotFoundError
 from .features import FeatureSettings, Standardizer, extract
@@ -49,24 +50,23 @@ class RunConfig:
     selection: Selection = "held-out"
     val_by: Literal["utterance", "speaker"] = "utterance"
     val_size: float = splits.VALIDATION_SIZE
-    epochs: int = 100
-    batch_size: int = 16
-    optimizer: str = "adam"
-    learning_rate: float = 1e-3
-    patience: int = 8
-    start_from_epoch: int = 10
-    bn_momentum: float = 0.9
+    epochs: int = training.MAX_EPOCHS
+    batch_size: int = training.BATCH_SIZE
+    optimizer: str = training.OPTIMIZER
+    learning_rate: float = training.LEARNING_RATE
+    patience: int = training.PATIENCE
+    start_from_epoch: int = training.START_FROM_EPOCH
+    bn_momentum: float = models.BN_MOMENTUM
     l2_weight: float = 0.0
     l2_activity: float = 0.0
     dropout: float = 0.0
     precision: Literal["float32", "mixed_bfloat16"] = "float32"
+    pad: Literal["end", "start"] | None = None  # None: the network's default, see PADDING
     seed: int = 0
     max_per_speaker_class: int | None = None  # a small stratified subset, for quick runs
     n_jobs: int | None = None
 
     def __post_init__(self) -> None:
-        from .training import OPTIMIZERS
-
         if self.corpus not in ("emodb", "iemocap", "synthetic", "auto"):
             raise ValueError(f"unknown corpus {self.corpus!r}")
         if self.model not in ("1d", "2d"):
@@ -75,8 +75,8 @@ class RunConfig:
             raise ValueError(f"unknown split {self.split!r}")
         if self.selection not in ("held-out", "paper"):
             raise ValueError(f"selection must be 'held-out' or 'paper', got {self.selection!r}")
-        if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
+        if self.optimizer not in training.OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {training.OPTIMIZERS}, got {self.optimizer!r}")
         if self.precision not in ("float32", "mixed_bfloat16"):
             raise ValueError(f"precision must be 'float32' or 'mixed_bfloat16', got {self.precision!r}")
         if self.split == "loso" and self.fold is None:
@@ -147,8 +147,17 @@ def build_model(cfg: RunConfig, n_classes: int, input_shape: tuple[int, ...]):
     return build_2d_cnn_lstm(n_classes, input_shape=(*input_shape, 1), **kwargs)
 
 
+#: Where each network's input gets its zero padding (the paper does not say). 2D: after the speech, because
+#: Table 2's pooling keeps only the first 128 of the 251 frames (about 4.1 s; 2P1-2P4 round down), so
+#: padding before a short clip would push it out of what the network sees. 1D: before the speech, because
+#: the LSTM 1L reads 500 steps in time order and only its last state reaches the classifier: after a 2 s
+#: clip padded at the end it has read 375 steps of silence, and the network stayed at the majority class.
+PADDING = {"1d": "start", "2d": "end"}
+
+
 def feature_settings(cfg: RunConfig) -> FeatureSettings:
-    return FeatureSettings(kind="waveform" if cfg.model == "1d" else "logmel")
+    """The network's input: raw audio (1D) or log-mel (2D), padded on the side of :data:`PADDING`."""
+    return FeatureSettings(kind="waveform" if cfg.model == "1d" else "logmel", pad=cfg.pad or PADDING[cfg.model])
 
 
 def run(
@@ -162,15 +171,18 @@ def run(
 ) -> dict:
     """Run one experiment into ``run_dir`` and return its record (also written to ``run_dir/record.json``).
 
-    Re-running into the same ``run_dir`` resumes an interrupted run from its last finished epoch.
+    ``run_dir/run.json`` keeps the configuration, the command and the commit of the first start, and one
+    entry per resume. Re-running the same configuration into the same ``run_dir`` resumes an interrupted
+    run from its last finished epoch; a checkpoint of another configuration, other data or another split
+    is refused (see :func:`sercnn.training.train`).
     """
     from .evaluation import evaluate
-    from .training import train
 
     t_total = time.perf_counter()
-    git = records.git_commit()  # the code as it is when the run starts
     run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
+    start = {"command": command or shlex.join([Path(sys.executable).name, *sys.argv]),
+             "git": records.git_commit(), "at": records.now()}
+    info = start_run(run_dir, cfg, start)
     timings: dict[str, float] = {}
 
     t0 = time.perf_counter()
@@ -178,14 +190,13 @@ def run(
         df = resolve_corpus(cfg.corpus, cfg.data_root)
     if cfg.max_per_speaker_class:
         df = subset(df, cfg.max_per_speaker_class, cfg.seed)
-    fingerprint = records.data_fingerprint(df)
+    corpus = df.attrs.get("corpus", cfg.corpus)
     timings["manifest_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
     settings = feature_settings(cfg)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", AudioFormatWarning)  # summarised in the record instead
-        x, report = extract(df, settings, n_jobs=cfg.n_jobs, progress=progress, return_report=True)
+    x, report = extract(df, settings, n_jobs=cfg.n_jobs, progress=progress, return_report=True)
+    fingerprint = records.data_fingerprint(df, report.digests)
     timings["features_s"] = time.perf_counter() - t0
     y = labels(df)
     names = class_names(df)
@@ -206,8 +217,14 @@ def run(
     del x
 
     model = build_model(cfg, len(names), settings.shape)
+    identity = {
+        "config": {k: v for k, v in asdict(cfg).items() if k != "n_jobs"},
+        "corpus": corpus,
+        "data": fingerprint,
+        "split": _ids_digest(df, fit_pos, val_pos, test_pos),
+    }
     t0 = time.perf_counter()
-    result = train(
+    result = training.train(
         model,
         xs[fit_pos],
         y[fit_pos],
@@ -221,6 +238,7 @@ def run(
         patience=cfg.patience,
         start_from_epoch=cfg.start_from_epoch,
         seed=cfg.seed,
+        identity=identity,
         progress=progress,
         on_epoch_end=on_epoch_end,
     )
@@ -242,12 +260,14 @@ def run(
     protocol = {"loso": "leave-one-speaker-out"}.get(cfg.split, cfg.split)
     record = {
         "run": run_dir.name,
-        "created": records.now(),
-        "command": command if command is not None else shlex.join([Path(sys.executable).name, *sys.argv]),
-        "git": git,
+        "created": info["started"]["at"],
+        "finished": records.now(),
+        "command": info["started"]["command"],
+        "git": info["started"]["git"],
+        "resumes": info["resumes"],
         "config": asdict(cfg),
         "corpus": {
-            "name": df.attrs.get("corpus", cfg.corpus),
+            "name": corpus,
             "requested": cfg.corpus,
             "description": describe(df),
             "source": df.attrs.get("source"),
@@ -264,6 +284,9 @@ def run(
             "settings": asdict(settings),
             "shape": list(settings.shape),
             "extraction": report.summary(),
+            "conversions": {
+                note: {"files": len(files), "e.g.": files[:3]} for note, files in report.conversions.items()
+            },
             "standardizer": "per mel band" if settings.kind == "logmel" else "one mean and std",
         },
         "split": {
@@ -285,7 +308,7 @@ def run(
         "environment": {**records.hardware(), "versions": records.backend_versions()},
         "timings": {k: round(v, 2) for k, v in timings.items()},
         "training": result.summary(),
-        "history": {**result.history, "epoch_seconds": _epoch_seconds(run_dir)},
+        "history": {**result.history, "epoch_seconds": result.epoch_seconds},
         "metrics": {
             "test": _without_predictions(test_metrics),
             "validation": _without_predictions(val_metrics),
@@ -296,7 +319,7 @@ def run(
             },
         },
         "test_predictions": test_metrics["predictions"],
-        "paper": {"protocol": protocol, **reference(cfg.corpus, protocol, cfg.model)},
+        "paper": {"protocol": protocol, **reference(corpus, protocol, cfg.model)},
         "standardizer": scaler.to_dict(),
     }
     records.write_record(run_dir, record)
@@ -307,11 +330,37 @@ def _without_predictions(m: dict) -> dict:
     return {k: v for k, v in m.items() if k != "predictions"}
 
 
-def _epoch_seconds(run_dir: Path) -> list:
-    import json
+RUN_FILE = "run.json"
 
-    state = run_dir / "checkpoint" / "state.json"
-    return json.loads(state.read_text()).get("epoch_seconds", []) if state.exists() else []
+
+def start_run(run_dir: Path, cfg: RunConfig, start: dict) -> dict:
+    """Create or reopen ``run_dir/run.json``: the configuration and the first start, plus each resume."""
+    path = run_dir / RUN_FILE
+    if path.exists():
+        info = json.loads(path.read_text())
+        if info["config"] != json.loads(json.dumps(asdict(cfg))):
+            raise ValueError(f"{run_dir} holds a run of another configuration; use a new run directory")
+        info["resumes"].append(start)
+    else:
+        info = {"config": asdict(cfg), "started": start, "resumes": []}
+    records.write_json(path, info)
+    return info
+
+
+def load_config(run_dir: str | Path) -> RunConfig:
+    """The configuration a run directory was started with (for resuming it)."""
+    path = Path(run_dir) / RUN_FILE
+    if not path.exists():
+        raise FileNotFoundError(f"{path} not found: not a run directory made by sercnn")
+    return RunConfig(**json.loads(path.read_text())["config"])
+
+
+def _ids_digest(df: pd.DataFrame, *position_sets: np.ndarray) -> str:
+    """A short fingerprint of which utterances are in each part of a split."""
+    import hashlib
+
+    text = "|".join(",".join(utterance_ids(df, np.sort(p))) for p in position_sets)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def evaluate_run(run_dir: str | Path, *, progress: bool = True) -> dict:

@@ -17,7 +17,7 @@ import json
 import os
 import warnings
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterable, Literal
 
@@ -41,6 +41,7 @@ N_MELS = 128
 TOP_DB = 80.0
 
 FeatureKind = Literal["waveform", "logmel"]
+Padding = Literal["end", "start"]
 
 
 @dataclass(frozen=True)
@@ -50,11 +51,18 @@ class FeatureSettings:
     kind: FeatureKind = "logmel"
     sample_rate: int = SAMPLE_RATE
     seconds: float = CLIP_SECONDS
+    pad: Padding = "end"
     n_fft: int = N_FFT
     hop_length: int = HOP_LENGTH
     n_mels: int = N_MELS
     top_db: float = TOP_DB
     version: int = 1  # bump when the computation changes
+
+    @property
+    def cached(self) -> bool:
+        """Only log-mel arrays are cached: an 8 s waveform is larger on disk than most source files and
+        reading it back saves little over decoding and resampling again."""
+        return self.kind == "logmel"
 
     def key(self) -> str:
         text = json.dumps(asdict(self), sort_keys=True)
@@ -68,20 +76,25 @@ class FeatureSettings:
         return (self.n_mels, 1 + n // self.hop_length)
 
 
-def load_audio(path: str | Path, sr: int = SAMPLE_RATE, seconds: float = CLIP_SECONDS) -> np.ndarray:
+def load_audio(
+    path: str | Path, sr: int = SAMPLE_RATE, seconds: float = CLIP_SECONDS, pad: Padding = "end"
+) -> np.ndarray:
     """Read a file as mono float32 at ``sr`` Hz, cut or zero-padded to exactly ``sr * seconds`` samples.
+
+    Longer clips keep their first ``seconds``; shorter ones get zeros after them (``pad="end"``) or
+    before them (``pad="start"``), see :func:`fix_length`.
 
     Several channels are averaged and another sample rate is resampled (soxr, high quality), each with an
     :class:`AudioFormatWarning` naming the file. An unreadable, empty or all-silent file raises
     :class:`AudioFileError` naming the file and the problem.
     """
-    y, notes = _read_clip(Path(path), sr, seconds)
+    y, notes = _read_clip(Path(path), sr, seconds, pad)
     for note in notes:
         warnings.warn(f"{path}: {note}", AudioFormatWarning, stacklevel=2)
     return y
 
 
-def _read_clip(path: Path, sr: int, seconds: float) -> tuple[np.ndarray, list[str]]:
+def _read_clip(path: Path, sr: int, seconds: float, pad: Padding = "end") -> tuple[np.ndarray, list[str]]:
     """:func:`load_audio` without the warnings: the clip and the conversions it needed."""
     try:
         y, file_sr = sf.read(path, dtype="float32", always_2d=True)
@@ -102,15 +115,26 @@ def _read_clip(path: Path, sr: int, seconds: float) -> tuple[np.ndarray, list[st
 
         notes.append(f"sample rate {file_sr} Hz, resampled to {sr} Hz")
         y = soxr.resample(y, file_sr, sr, quality="HQ").astype(np.float32, copy=False)
-    return fix_length(y, int(round(sr * seconds))), notes
+    return fix_length(y, int(round(sr * seconds)), pad), notes
 
 
-def fix_length(y: np.ndarray, n: int) -> np.ndarray:
-    """Keep the first ``n`` samples, or zero-pad at the end to ``n`` (section 3.5)."""
+def fix_length(y: np.ndarray, n: int, pad: Padding = "end") -> np.ndarray:
+    """Keep the first ``n`` samples, or zero-pad to ``n`` (section 3.5: "If the audio clip is longer than
+    8 s, it will be segmented to 8 s long. Otherwise, it is padded to 8 s long").
+
+    The paper does not say on which side it pads. ``"end"`` puts the silence after the speech,
+    ``"start"`` before it (the default of Keras' ``pad_sequences``), which matters to a network whose
+    LSTM reads the clip in time order and keeps only its last state (see ``sercnn.experiment``).
+    """
+    if pad not in ("end", "start"):
+        raise ValueError(f"pad must be 'end' or 'start', got {pad!r}")
     if len(y) >= n:
         return np.ascontiguousarray(y[:n], dtype=np.float32)
     out = np.zeros(n, dtype=np.float32)
-    out[: len(y)] = y
+    if pad == "end":
+        out[: len(y)] = y
+    else:
+        out[n - len(y) :] = y
     return out
 
 
@@ -167,7 +191,7 @@ def compute(path: str | Path, settings: FeatureSettings) -> np.ndarray:
 
 
 def _compute_quietly(path: Path, settings: FeatureSettings) -> tuple[np.ndarray, list[str]]:
-    y, notes = _read_clip(path, settings.sample_rate, settings.seconds)
+    y, notes = _read_clip(path, settings.sample_rate, settings.seconds, settings.pad)
     if settings.kind == "waveform":
         return y, notes
     mel = log_mel(
@@ -183,8 +207,11 @@ def _compute_quietly(path: Path, settings: FeatureSettings) -> tuple[np.ndarray,
 
 def file_digest(path: str | Path) -> str:
     """SHA-256 of a file's bytes: the content half of a cache key."""
+    h = hashlib.sha256()
     with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 @dataclass
@@ -196,10 +223,11 @@ class ExtractionReport:
     hits: int = 0
     computed: int = 0
     seconds: float = 0.0
-    conversions: dict[str, int] | None = None
+    conversions: dict[str, list[str]] = field(default_factory=dict)  # note -> the files it applies to
+    digests: list[str] = field(default_factory=list)  # SHA-256 of each file, in input order
 
     def summary(self) -> str:
-        conv = "; ".join(f"{n} file(s): {what}" for what, n in (self.conversions or {}).items())
+        conv = "; ".join(f"{len(files)} file(s): {note}" for note, files in self.conversions.items())
         text = (
             f"{self.settings.kind} features: {self.hits} from the cache, {self.computed} computed "
             f"in {self.seconds:.2f} s"
@@ -218,11 +246,12 @@ def extract(
 ) -> np.ndarray | tuple[np.ndarray, ExtractionReport]:
     """Features for many files, stacked as ``(n_files, *settings.shape)`` float32, in the given order.
 
-    Each file's array is cached under ``cache_dir/settings.key()/<sha256 of the file>.npy``, so a second
+    Log-mel arrays are cached under ``cache_dir/settings.key()/<sha256 of the file>.npy``, so a second
     run over the same corpus reads instead of recomputing, and an edited file is recomputed. Missing
     arrays are computed in ``n_jobs`` threads (default: all cores) with a tqdm progress bar.
     Files that fail are reported together in one :class:`FeatureExtractionError`, after the others are
-    cached. Resampling and downmixing are summarised in one :class:`AudioFormatWarning`.
+    cached. Resampling and downmixing are summarised in one :class:`AudioFormatWarning` that names the
+    first files; the report lists them all.
     """
     import time
 
@@ -232,10 +261,10 @@ def extract(
     if isinstance(paths, pd.DataFrame):
         paths = paths["path"].tolist()
     paths = [Path(p) for p in paths]
-    folder = Path(cache_dir) if cache_dir is not None else cache_home()
-    folder = folder / settings.key()
-    folder.mkdir(parents=True, exist_ok=True)
-    _write_settings(folder, settings)
+    folder = (Path(cache_dir) if cache_dir is not None else cache_home()) / settings.key()
+    if settings.cached:
+        folder.mkdir(parents=True, exist_ok=True)
+        _write_settings(folder, settings)
 
     with ThreadPoolExecutor(max_workers=min(8, (os.cpu_count() or 1) * 2)) as pool:
         digests = list(pool.map(_digest_or_error, paths))
@@ -248,7 +277,7 @@ def extract(
             failures.append((str(path), digest.problem))
             continue
         cached = folder / f"{digest}.npy"
-        if cached.exists():
+        if settings.cached and cached.exists():
             try:
                 out[i] = np.load(cached)
                 hits += 1
@@ -257,20 +286,23 @@ def extract(
                 cached.unlink(missing_ok=True)  # a damaged cache entry is recomputed
         todo.append(i)
 
-    conversions: dict[str, int] = {}
+    conversions: dict[str, list[str]] = {}
     if todo:
         results = _compute_many([paths[i] for i in todo], settings, n_jobs=n_jobs, progress=progress)
-        for i, (array, messages, error) in zip(todo, results):
+        for i, (array, notes, error) in zip(todo, results):
             if error is not None:
                 failures.append((str(paths[i]), error))
                 continue
             out[i] = array
-            _atomic_save(folder / f"{digests[i]}.npy", array)
-            for note in messages:
-                conversions[note] = conversions.get(note, 0) + 1
+            if settings.cached:
+                _atomic_save(folder / f"{digests[i]}.npy", array)
+            for note in notes:
+                conversions.setdefault(note, []).append(str(paths[i]))
     if conversions:
         warnings.warn(
-            "; ".join(f"{n} file(s): {what}" for what, n in conversions.items()),
+            "; ".join(
+                f"{len(files)} file(s): {note} (e.g. {', '.join(files[:3])})" for note, files in conversions.items()
+            ),
             AudioFormatWarning,
             stacklevel=2,
         )
@@ -278,11 +310,12 @@ def extract(
         raise FeatureExtractionError(failures)
     report = ExtractionReport(
         settings=settings,
-        cache_dir=str(folder),
+        cache_dir=str(folder) if settings.cached else "",
         hits=hits,
         computed=len(todo),
         seconds=time.perf_counter() - t0,
         conversions=conversions,
+        digests=[str(d) for d in digests],
     )
     return (out, report) if return_report else out
 

@@ -29,3 +29,8 @@ def cache_home() -> Path:
     if env:
         return Path(env).expanduser()
     return Path(platformdirs.user_cache_dir("sercnn")) / "features"
+
+
+def env_set() -> bool:
+    """Whether ``SERCNN_DATA`` names the data folder (for saying where a corpus came from)."""
+    return bool(os.environ.get(DATA_ENV))

@@ -48,13 +48,19 @@ def git_commit(start: str | Path | None = None) -> dict:
         return {"commit": None, "dirty": None, "package_version": __version__}
 
 
-def data_fingerprint(df: pd.DataFrame) -> str:
-    """SHA-256 over the sorted (file name, SHA-256 of the file) pairs of a manifest: same data, same print."""
+def data_fingerprint(df: pd.DataFrame, digests: list[str] | None = None) -> str:
+    """SHA-256 over the sorted (file name, SHA-256 of the file) pairs of a manifest: same data, same print.
+
+    ``digests`` (the files' SHA-256 in manifest order, as :func:`sercnn.features.extract` reports them)
+    saves reading every file again.
+    """
     from .features import file_digest
 
+    if digests is None:
+        digests = [file_digest(p) for p in df["path"]]
     h = hashlib.sha256()
-    for path in sorted(df["path"]):
-        h.update(f"{Path(path).name}\0{file_digest(path)}\n".encode())
+    for name, digest in sorted(zip((Path(p).name for p in df["path"]), digests)):
+        h.update(f"{name}\0{digest}\n".encode())
     return h.hexdigest()
 
 
@@ -146,12 +152,24 @@ def _default(obj):
     raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
 
 
+def _finite(obj):
+    """JSON has no NaN or infinity: such values (a diverged loss, a metric of an empty set) become null."""
+    if isinstance(obj, float) and not np.isfinite(obj):
+        return None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    return obj
+
+
 def write_json(path: str | Path, data: dict) -> Path:
     """Write JSON atomically (temp file + rename): an interrupted write never leaves half a record."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, indent=1, default=_default, allow_nan=False, ensure_ascii=False) + "\n")
+    text = json.dumps(_finite(json.loads(json.dumps(data, default=_default))), indent=1, ensure_ascii=False)
+    tmp.write_text(text + "\n")
     os.replace(tmp, path)
     return path
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import time
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -81,9 +82,13 @@ class TrainState:
     wait: int = 0
     stopped_early: bool = False
     finished: bool = False
+    stop_reason: str = ""
     history: dict = field(default_factory=dict)
     epoch_seconds: list = field(default_factory=list)
     resumed_at: list = field(default_factory=list)
+    identity: dict | None = None  # what the caller says this run is: a resume must match it
+    last_file: str = ""  # the checkpoint files of epoch ``epochs_done``
+    best_file: str = ""
 
     def to_json(self) -> dict:
         d = asdict(self)
@@ -107,9 +112,11 @@ class TrainResult:
     best_value: float
     epochs_run: int
     stopped_early: bool
+    stop_reason: str
     seconds: float
     samples_per_second: float
     resumed_at: list
+    epoch_seconds: list
 
     def summary(self) -> dict:
         return {
@@ -117,6 +124,7 @@ class TrainResult:
             "best_val_accuracy": round(100 * self.best_value, 4) if np.isfinite(self.best_value) else None,
             "epochs_run": self.epochs_run,
             "stopped_early": self.stopped_early,
+            "stop_reason": self.stop_reason,
             "train_seconds": round(self.seconds, 2),
             "train_samples_per_second": round(self.samples_per_second, 2),
             "resumed_at_epochs": self.resumed_at,
@@ -139,6 +147,7 @@ def train(
     start_from_epoch: int = START_FROM_EPOCH,
     seed: int = 0,
     resume: bool = True,
+    identity: dict | None = None,
     progress: bool = True,
     on_epoch_end: Callable[[int, dict], None] | None = None,
 ) -> TrainResult:
@@ -147,7 +156,10 @@ def train(
     Each epoch visits the training set in the order ``default_rng([seed, epoch]).permutation``, so a run
     that is resumed from ``run_dir/checkpoint`` sees the same batches as one that never stopped. The
     patience counter starts after ``start_from_epoch`` epochs (see :data:`START_FROM_EPOCH`).
-    ``on_epoch_end(epoch, logs)`` is called after every epoch (a live plot, for instance).
+    ``identity`` (JSON-ready: the configuration, the data's fingerprint, the split) is stored with the
+    checkpoint, and resuming a checkpoint of another identity is refused: a model trained on other data
+    or another split must never continue. A non-finite training loss ends the run with a warning; the
+    best epoch before it is kept. ``on_epoch_end(epoch, logs)`` is called after every epoch.
     """
     if len(x_train) != len(y_train) or len(x_val) != len(y_val):
         raise ValueError("inputs and labels differ in length")
@@ -157,11 +169,19 @@ def train(
     state = TrainState()
     if ckpt is not None and resume and (ckpt / "state.json").exists():
         state = TrainState.from_json(json.loads((ckpt / "state.json").read_text()))
-        model = load_model(ckpt / "last.keras")
+        if identity is not None and state.identity is not None and state.identity != identity:
+            differ = sorted(k for k in {**identity, **state.identity} if identity.get(k) != state.identity.get(k))
+            raise ValueError(
+                f"{ckpt} holds a checkpoint of another experiment (differs in: {', '.join(differ)}); "
+                "use a new run directory"
+            )
+        model = load_model(ckpt / state.last_file)
         if not state.finished:
             state.resumed_at.append(state.epochs_done)
-    elif not getattr(model, "optimizer", None) or not model.compiled:
-        compile_model(model, optimizer, learning_rate)
+    else:
+        state.identity = identity
+        if not getattr(model, "optimizer", None) or not model.compiled:
+            compile_model(model, optimizer, learning_rate)
 
     x_train = _match_input(model, x_train)
     x_val = _match_input(model, x_val)
@@ -197,18 +217,21 @@ def train(
         improved = logs["val_accuracy"] > state.best_value
         if improved:
             state.best_value, state.best_epoch, state.wait = logs["val_accuracy"], epoch, 0
-            if ckpt is not None:
-                ckpt.mkdir(parents=True, exist_ok=True)
-                model.save_weights(ckpt / "best.weights.h5")
-            else:
+            if ckpt is None:
                 best_weights = model.get_weights()
         elif epoch > start_from_epoch:
             state.wait += 1
-        if state.wait >= patience:
+        if not np.isfinite(logs["loss"]):
+            state.stop_reason = f"the training loss became {logs['loss']} at epoch {epoch}"
+            warnings.warn(f"training stopped: {state.stop_reason}; the best epoch before it is kept", stacklevel=2)
+        elif state.wait >= patience:
             state.stopped_early = True
-        state.finished = state.stopped_early or epoch >= epochs
+            state.stop_reason = f"no better validation accuracy for {patience} epochs (early stopping)"
+        elif epoch >= epochs:
+            state.stop_reason = f"reached the maximum of {epochs} epochs"
+        state.finished = bool(state.stop_reason)
         if ckpt is not None:
-            _save_checkpoint(model, state, ckpt)
+            _save_checkpoint(model, state, ckpt, improved)
         if bar is not None:
             bar.set_postfix(
                 loss=f"{logs['loss']:.3f}",
@@ -222,8 +245,8 @@ def train(
     if bar is not None:
         bar.close()
 
-    if ckpt is not None and (ckpt / "best.weights.h5").exists():
-        model.load_weights(ckpt / "best.weights.h5")
+    if ckpt is not None and state.best_file:
+        model.load_weights(ckpt / state.best_file)
     elif ckpt is None and state.best_epoch:
         model.set_weights(best_weights)
     seconds = float(sum(state.epoch_seconds))  # training time of every epoch, before and after resumes
@@ -234,9 +257,11 @@ def train(
         best_value=state.best_value,
         epochs_run=state.epochs_done,
         stopped_early=state.stopped_early,
+        stop_reason=state.stop_reason,
         seconds=seconds,
         samples_per_second=(len(x_train) * len(state.epoch_seconds) / seconds) if seconds else 0.0,
         resumed_at=state.resumed_at,
+        epoch_seconds=state.epoch_seconds,
     )
 
 
@@ -246,12 +271,25 @@ def _match_input(model: keras.Model, x: np.ndarray) -> np.ndarray:
     return x[..., None] if x.ndim == len(model.input_shape) - 1 else x
 
 
-def _save_checkpoint(model: keras.Model, state: TrainState, ckpt: Path) -> None:
+def _save_checkpoint(model: keras.Model, state: TrainState, ckpt: Path, improved: bool) -> None:
+    """Write this epoch's model (and best weights) under new names, then ``state.json`` naming them, then
+    delete the older files: an interruption at any point leaves a consistent checkpoint."""
     ckpt.mkdir(parents=True, exist_ok=True)
-    tmp = ckpt / ".last.tmp.keras"
-    model.save(tmp)
-    tmp.replace(ckpt / "last.keras")
+    epoch = state.epochs_done
+    state.last_file = _atomic(ckpt, f"last-{epoch:04d}.keras", model.save)
+    if improved:
+        state.best_file = _atomic(ckpt, f"best-{epoch:04d}.weights.h5", model.save_weights)
     write_json(ckpt / "state.json", state.to_json())
+    for old in [*ckpt.glob("last-*.keras"), *ckpt.glob("best-*.weights.h5")]:
+        if old.name not in (state.last_file, state.best_file):
+            old.unlink(missing_ok=True)
+
+
+def _atomic(folder: Path, name: str, save: Callable[[Path], None]) -> str:
+    tmp = folder / f".tmp-{name}"
+    save(tmp)
+    tmp.replace(folder / name)
+    return name
 
 
 def _epoch_bar(epochs: int, done: int, progress: bool):

@@ -15,7 +15,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 @pytest.fixture(autouse=True, scope="session")
 def _private_cache(tmp_path_factory):
-    """Keep the feature cache and any synthesised corpus out of the user's folders."""
+    """Keep the feature cache out of the user's folders (tests that synthesise a corpus pass their own
+    root or SERCNN_DATA)."""
     old = {k: os.environ.get(k) for k in ("SERCNN_CACHE",)}
     os.environ["SERCNN_CACHE"] = str(tmp_path_factory.mktemp("feature-cache"))
     yield

@@ -50,7 +50,8 @@ def test_train_then_evaluate(tmp_path):
     assert set(split["validation_speakers"]) <= set(split["train_speakers"])
     assert len(record["history"]["val_accuracy"]) == 2
     assert record["command"].startswith("python -m sercnn train")
-    assert record["environment"]["keras_backend"] == "tensorflow"
+    assert record["environment"]["keras_backend"] == os.environ.get("KERAS_BACKEND", "tensorflow")
+    assert record["git"]["commit"] and record["resumes"] == []
     assert 0 <= record["metrics"]["test"]["accuracy"] <= 100
 
     done = _sercnn(tmp_path, "evaluate", "runs/quick", "--no-progress")
@@ -87,6 +88,17 @@ def test_interrupted_run_resumes(tmp_path):
     assert record["training"]["epochs_run"] == 4
     assert record["training"]["resumed_at_epochs"] == [done_before]
     assert len(record["history"]["loss"]) == 4
+    assert record["command"].endswith("--run-name cut --no-progress")  # the first start's command
+    assert len(record["resumes"]) == 1 and "--resume" in record["resumes"][0]["command"]
+
+
+def test_existing_folder_is_never_deleted(tmp_path):
+    keep = tmp_path / "runs" / "keep"
+    keep.mkdir(parents=True)
+    (keep / "notes.txt").write_text("mine")
+    done = _sercnn(tmp_path, "train", "--corpus", "iemocap", "--data-root", "nowhere", "--run-name", "keep")
+    assert done.returncode == 2 and "not empty" in done.stderr
+    assert (keep / "notes.txt").read_text() == "mine"
 
 
 def test_missing_corpus_is_one_clear_error(tmp_path):

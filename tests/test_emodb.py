@@ -240,3 +240,18 @@ def test_original_archive_form_works_end_to_end(tmp_path):
         x = extract(df, "logmel", cache_dir=tmp_path / "cache", progress=False)
         w = extract(df, "waveform", cache_dir=tmp_path / "cache", progress=False)
     assert x.shape == (3, 128, 251) and w.shape == (3, 128000)
+
+
+def test_download_into_a_folder_with_an_empty_wav_dir(tmp_path, monkeypatch):
+    import pooch
+
+    (tmp_path / "emodb" / "wav").mkdir(parents=True)
+    (tmp_path / "emodb" / "wav" / ".DS_Store").write_bytes(b"x")
+    (tmp_path / "emodb" / "my-notes.txt").write_text("keep me")
+    monkeypatch.setenv("SERCNN_DATA", str(tmp_path))
+    monkeypatch.setattr(pooch, "retrieve", lambda url, known_hash, fname, path, progressbar: str(
+        _archive(Path(path) / fname)))
+    df = load_emodb()
+    assert len(df) == 535
+    assert (tmp_path / "emodb" / "my-notes.txt").read_text() == "keep me"
+    assert (tmp_path / "emodb" / "wav" / ".DS_Store").exists()

@@ -21,6 +21,15 @@ def test_load_audio_pads_to_8_seconds(tmp_path):
     assert np.all(y[24000:] == 0) and np.abs(y[:24000]).max() > 0.2
 
 
+def test_load_audio_can_pad_at_the_start(tmp_path):
+    path = write_tone(tmp_path / "a.wav", seconds=1.5)
+    end, start = F.load_audio(path), F.load_audio(path, pad="start")
+    assert np.all(start[: 128000 - 24000] == 0)
+    np.testing.assert_array_equal(start[-24000:], end[:24000])
+    with pytest.raises(ValueError, match="pad"):
+        F.fix_length(end, 10, pad="middle")
+
+
 def test_load_audio_cuts_long_clips(tmp_path):
     path = write_tone(tmp_path / "a.wav", seconds=9.0)
     reference, _ = sf.read(path, dtype="float32")
@@ -66,11 +75,11 @@ def _reference_log_mel(y):
     return librosa.power_to_db(mel, ref=1.0, top_db=80.0)
 
 
-@pytest.mark.parametrize("n_signal", [128000, 32000, 12345, 1])
-def test_log_mel_equals_librosa(n_signal):
+@pytest.mark.parametrize("n_signal, pad", [(128000, "end"), (32000, "end"), (12345, "end"), (1, "end"),
+                                           (32000, "start")])
+def test_log_mel_equals_librosa(n_signal, pad):
     rng = np.random.default_rng(n_signal)
-    y = np.zeros(128000, np.float32)
-    y[:n_signal] = 0.1 * rng.standard_normal(n_signal).astype(np.float32)
+    y = F.fix_length(0.1 * rng.standard_normal(n_signal).astype(np.float32), 128000, pad)
     m = F.log_mel(y)
     assert m.shape == (128, 251) and m.dtype == np.float32
     np.testing.assert_allclose(m, _reference_log_mel(y), atol=1e-3)
@@ -93,9 +102,11 @@ def test_extract_caches_by_content(tmp_path):
     x3, r3 = F.extract(paths, "logmel", cache_dir=cache, progress=False, return_report=True)
     assert (r3.hits, r3.computed) == (9, 1)
     assert not np.allclose(x3[3], x1[3])
-    # Other settings, other cache entries.
+    # Other settings, other cache entries; waveforms are not cached at all.
     _, r4 = F.extract(paths, "waveform", cache_dir=cache, progress=False, return_report=True)
-    assert r4.computed == 10
+    _, r5 = F.extract(paths, "waveform", cache_dir=cache, progress=False, return_report=True)
+    assert r4.computed == r5.computed == 10
+    assert r5.digests == r3.digests == [F.file_digest(p) for p in paths]
 
 
 def test_damaged_cache_entry_is_recomputed(tmp_path):
@@ -127,6 +138,7 @@ def test_conversions_are_summarised_once(tmp_path):
         F.extract(paths, "waveform", cache_dir=tmp_path / "c", progress=False, n_jobs=2)
     ours = [w for w in caught if issubclass(w.category, AudioFormatWarning)]
     assert len(ours) == 1 and "9 file(s): sample rate 22050 Hz, resampled to 16000 Hz" in str(ours[0].message)
+    assert str(paths[0]) in str(ours[0].message)  # names files
 
 
 def test_standardizer_uses_training_statistics_only():

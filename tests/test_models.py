@@ -165,7 +165,11 @@ def test_models_train_under_each_backend(backend, tmp_path):
         pytest.skip(f"{module} is not installed")
     env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "2"}
     done = subprocess.run(
-        [sys.executable, "-c", SCRIPT.format(backend=backend, tmp=tmp_path)], env=env, capture_output=True, text=True, timeout=600
+        [sys.executable, "-c", SCRIPT.format(backend=backend, tmp=tmp_path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert f"ok {backend}" in done.stdout

@@ -40,8 +40,11 @@ def test_learns_and_keeps_best_weights(tmp_path):
     assert result.best_epoch == best
     acc = result.model.evaluate(x[32:, :, None], y[32:], verbose=0, return_dict=True)["accuracy"]
     assert acc == pytest.approx(result.history["val_accuracy"][best - 1])
-    assert (tmp_path / "checkpoint" / "last.keras").exists()
-    assert (tmp_path / "checkpoint" / "best.weights.h5").exists()
+    state = json.loads((tmp_path / "checkpoint" / "state.json").read_text())
+    files = sorted(p.name for p in (tmp_path / "checkpoint").iterdir())
+    assert files == sorted([state["best_file"], state["last_file"], "state.json"])  # old epochs' files gone
+    assert state["best_file"] == f"best-{best:04d}.weights.h5"
+    assert state["last_file"] == f"last-{result.epochs_run:04d}.keras"
 
 
 def test_patience_counts_after_start_from_epoch():
@@ -80,6 +83,26 @@ def test_resume_after_interruption_continues_the_same_run(tmp_path):
     # A finished run is not trained again.
     again = train(_model(), *args, run_dir=tmp_path / "a", **kwargs)
     assert again.epochs_run == 4 and again.resumed_at == [2]
+
+
+def test_resume_refuses_another_experiment(tmp_path):
+    x, y = _data()
+    args = (x[:32], y[:32], x[32:], y[32:])
+    train(_model(), *args, run_dir=tmp_path, epochs=1, progress=False, identity={"seed": 0, "split": "a"})
+    with pytest.raises(ValueError, match="another experiment .*split"):
+        train(_model(), *args, run_dir=tmp_path, epochs=2, progress=False, identity={"seed": 0, "split": "b"})
+
+
+def test_non_finite_loss_stops_with_a_warning(tmp_path):
+    x, y = _data()
+    inputs = keras.Input((1024,))
+    poisoned = keras.layers.Lambda(lambda t: t * float("nan"))(keras.layers.Dense(2)(inputs))
+    model = keras.Model(inputs, keras.layers.Softmax()(poisoned))
+    with pytest.warns(UserWarning, match="training loss became nan"):
+        result = train(model, x[:32], y[:32], x[32:], y[32:], run_dir=tmp_path, epochs=5, progress=False)
+    assert result.epochs_run == 1 and "nan" in result.stop_reason
+    record = json.loads((tmp_path / "checkpoint" / "state.json").read_text())
+    assert record["history"]["loss"] == [None]  # written as JSON null, not an invalid NaN
 
 
 def test_rejects_bad_inputs():

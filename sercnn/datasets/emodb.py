@@ -20,7 +20,7 @@ from pathlib import Path, PurePosixPath
 import pandas as pd
 
 from ..errors import CorruptArchiveError, DatasetNotFoundError, IncompleteCorpusWarning
-from ..paths import DATA_ENV, data_home
+from ..paths import DATA_ENV, data_home, env_set
 from ._manifest import make_manifest, probe_many
 
 URL = "http://emodb.bilderbar.info/download/download.zip"
@@ -92,22 +92,15 @@ def load_emodb(root: str | Path | None = None, *, download: bool = True) -> pd.D
             raise DatasetNotFoundError(_missing_message(root, reason="no EmoDB wav files there"))
     else:
         root = data_home() / "emodb"
-        source = f"${DATA_ENV}/emodb ({root})" if _env_set() else f"per-user cache ({root})"
+        source = f"${DATA_ENV}/emodb ({root})" if env_set() else f"per-user cache ({root})"
         wav_dir = _find_wav_dir(root)
         if wav_dir is None:
             if not download:
                 raise DatasetNotFoundError(_missing_message(root, reason="not there, download=False"))
             download_emodb(root)
             source = f"downloaded from {URL} to {root}"
-            wav_dir = _find_wav_dir(root)
-            assert wav_dir is not None
+            wav_dir = root / "wav"
     return _manifest(wav_dir, root=root, source=source)
-
-
-def _env_set() -> bool:
-    import os
-
-    return bool(os.environ.get(DATA_ENV))
 
 
 def _find_wav_dir(root: Path) -> Path | None:
@@ -188,7 +181,10 @@ def download_emodb(root: str | Path) -> Path:
     import pooch
 
     root = Path(root)
-    root.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        root.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatasetNotFoundError(_missing_message(root, reason=f"cannot create its folder: {exc}")) from exc
     try:
         archive = Path(
             pooch.retrieve(URL, known_hash=None, fname="emodb-download.zip", path=root.parent, progressbar=True)
@@ -277,10 +273,11 @@ def _copy_member(zf: zipfile.ZipFile, archive: Path, info: zipfile.ZipInfo, targ
 
 
 def _merge(staging: Path, root: Path) -> None:
-    """Move the extracted files into an existing ``root`` without touching what else it holds."""
-    for item in staging.iterdir():
-        target = root / item.name
-        if target.is_dir() and not any(target.iterdir()):
-            target.rmdir()
-        if not target.exists():
-            item.replace(target)
+    """Move the extracted files into an existing ``root`` (and its ``wav/``) without touching what else
+    it holds."""
+    for item in staging.rglob("*"):
+        if item.is_file():
+            target = root / item.relative_to(staging)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if not target.exists():
+                item.replace(target)

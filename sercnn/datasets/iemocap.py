@@ -34,7 +34,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import DatasetNotFoundError, IncompleteCorpusWarning, UnknownLabelError
-from ..paths import DATA_ENV, data_home
+from ..paths import DATA_ENV, data_home, env_set
 from ._manifest import make_manifest, probe_many
 
 URL = "https://sail.usc.edu/iemocap/"
@@ -128,7 +128,7 @@ def load_iemocap(
         source = f"local copy at {root}"
     else:
         root = data_home() / "iemocap"
-        source = f"${DATA_ENV}/iemocap ({root})" if _env_set() else f"per-user data folder ({root})"
+        source = f"${DATA_ENV}/iemocap ({root})" if env_set() else f"per-user data folder ({root})"
     base = _find_base(root)
     if base is None:
         raise DatasetNotFoundError(_missing_message(root))
@@ -429,10 +429,6 @@ def _find_base(root: Path) -> Path | None:
     return None
 
 
-def _env_set() -> bool:
-    import os
-
-    return bool(os.environ.get(DATA_ENV))
 
 
 def _missing_message(root: Path) -> str:
