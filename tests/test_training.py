@@ -93,6 +93,7 @@ def test_resume_refuses_another_experiment(tmp_path):
         train(_model(), *args, run_dir=tmp_path, epochs=2, progress=False, identity={"seed": 0, "split": "b"})
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # Keras' own, about the Lambda layer's NumPy use
 def test_non_finite_loss_stops_with_a_warning(tmp_path):
     x, y = _data()
     inputs = keras.Input((1024,))
