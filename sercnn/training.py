@@ -30,11 +30,11 @@ from .records import write_json
 
 #: Epochs without improvement of validation accuracy before training stops (section 4.1).
 PATIENCE = 8
-#: Epochs before the patience counter starts. A measurement of this project, not the paper's: with
-#: patience counted from epoch 1, a run whose validation accuracy sits at chance while BatchNorm's moving
-#: statistics settle is stopped at epoch 9-12, before it has learned anything (seen on two held-out EmoDB
-#: speakers with a faithful 2D network). Counting from epoch 10 costs a few epochs on runs that learn at
-#: once and rescues the ones that start slowly. The best epoch is still chosen among all epochs.
+#: Epochs before the patience counter starts. A choice of this project, not the paper's: with patience
+#: counted from epoch 1, a run whose validation accuracy sits near chance while BatchNorm's moving
+#: statistics settle is stopped at epoch 9-12 before it has learned anything (see ``models.BN_MOMENTUM``
+#: and the records it cites). Counting from epoch 10 costs a few epochs on runs that learn at once and
+#: gives slow starters time. The best epoch is still chosen among all epochs, the first ten included.
 START_FROM_EPOCH = 10
 #: Upper bound on epochs; early stopping normally ends a run well before (the paper's Figs. 9-10 stop
 #: between about 20 and 60 epochs).
