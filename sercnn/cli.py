@@ -137,7 +137,8 @@ def _parser() -> argparse.ArgumentParser:
         help="tabulate run records",
         description="One line per run record found under FOLDER (a runs directory or results/): corpus, "
         "network, protocol, test speakers, selection mode, seed, best epoch, test accuracy and UAR, "
-        "whole-database accuracy, training time, commit; then mean and standard deviation per group.",
+        "whole-database accuracy, training time, commit; then mean and standard deviation per group (the "
+        "first folder below FOLDER holding the record).",
     )
     r.add_argument("folder", help="a folder holding run records (searched recursively)")
     return p
@@ -226,8 +227,7 @@ def _summary(args: argparse.Namespace) -> int:
         return 1
     table = summary_table(runs)
     print(table.to_string(index=False))
-    keys = ["corpus", "model", "protocol", "selection"]
-    stats = table.groupby(keys)[["test accuracy", "test UAR"]].agg(["mean", "std", "count"]).round(2)
+    stats = table.groupby("group")[["test accuracy", "test UAR"]].agg(["mean", "std", "count"]).round(2)
     print()
     print(stats.to_string())
     return 0

@@ -153,8 +153,8 @@ def build_model(cfg: RunConfig, n_classes: int, input_shape: tuple[int, ...]):
 #: the LSTM 1L reads 500 steps in time order and only its last state reaches the classifier: after a 2 s
 #: clip padded at the end it has read 375 steps of silence, which drive it to the same state whatever came
 #: before. Measured on test speakers 03+08: padded at the end, the 1D network predicted the majority class
-#: for every utterance (24 % accuracy, UAR 14 %); padded at the start it learned. Run records in
-#: ``results/emodb-1d-si-heldout/``.
+#: for every utterance (24 % accuracy, UAR 14 %; ``results/emodb-1d-si-heldout-pad-end/``); padded at the
+#: start it learned (53 %, UAR 46 %; ``results/emodb-1d-si-heldout/``).
 PADDING = {"1d": "start", "2d": "end"}
 
 

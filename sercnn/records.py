@@ -194,7 +194,9 @@ def load_record(path: str | Path) -> dict:
 
 
 def load_records(folder: str | Path) -> list[dict]:
-    """Every run record under ``folder`` (``record.json`` files and ``*.json`` records), sorted by run name."""
+    """Every run record under ``folder``, sorted by run name. Each gets ``_path`` (its file) and
+    ``_group``: the first folder below ``folder`` that holds it (``results/<group>/<run>.json``), so that
+    the records of one experiment, kept in one folder, are summarised together."""
     folder = Path(folder)
     found = []
     for path in sorted(folder.rglob("*.json")):
@@ -203,9 +205,11 @@ def load_records(folder: str | Path) -> list[dict]:
         except (json.JSONDecodeError, UnicodeDecodeError):
             continue
         if isinstance(data, dict) and data.get("schema") == SCHEMA and "metrics" in data:
-            data.setdefault("_path", str(path))
+            data["_path"] = str(path)
+            parts = path.relative_to(folder).parts
+            data["_group"] = parts[0] if len(parts) > 1 else ""
             found.append(data)
-    return sorted(found, key=lambda r: r.get("run", ""))
+    return sorted(found, key=lambda r: (r["_group"], r.get("run", "")))
 
 
 def summary_table(runs: list[dict]) -> pd.DataFrame:
@@ -215,6 +219,7 @@ def summary_table(runs: list[dict]) -> pd.DataFrame:
         test = r["metrics"]["test"]
         rows.append(
             {
+                "group": r.get("_group", ""),
                 "run": r.get("run"),
                 "corpus": r["corpus"]["name"],
                 "model": r["config"]["model"],

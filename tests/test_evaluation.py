@@ -51,10 +51,10 @@ def test_records_round_trip_and_summary(tmp_path):
         "selection": {"mode": "held-out"}, "training": {"best_epoch": 3, "epochs_run": 11, "train_seconds": 120},
         "metrics": {"test": metric, "whole_database": {"accuracy": 80.0}}, "git": {"commit": "abc"},
     }
-    write_record(tmp_path / "r1", record)
+    write_record(tmp_path / "group-a" / "r1", record)
     (tmp_path / "noise.json").write_text("[1, 2]")
     runs = load_records(tmp_path)
-    assert [r["run"] for r in runs] == ["r1"]
+    assert [r["run"] for r in runs] == ["r1"] and runs[0]["_group"] == "group-a"
     table = summary_table(runs)
     assert table.loc[0, "test accuracy"] == 50.0 and table.loc[0, "test speakers"] == "03 08"
     assert table.loc[0, "training minutes"] == 2.0
