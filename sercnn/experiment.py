@@ -179,7 +179,7 @@ def run(
     run from its last finished epoch; a checkpoint of another configuration, other data or another split
     is refused (see :func:`sercnn.training.train`).
     """
-    from .evaluation import evaluate
+    from .evaluation import metrics, predict
 
     t_total = time.perf_counter()
     run_dir = Path(run_dir)
@@ -250,10 +250,10 @@ def run(
     model.save(run_dir / "model.keras")
 
     t0 = time.perf_counter()
-    xin = xs[..., None]
-    test_metrics = evaluate(model, xin[test_pos], y[test_pos], names)
-    whole = evaluate(model, xin, y, names)
-    val_metrics = evaluate(model, xin[val_pos], y[val_pos], names)
+    predicted = predict(model, xs[..., None]).argmax(axis=1)  # every utterance once; each scope a subset
+    test_metrics = metrics(y[test_pos], predicted[test_pos], names)
+    whole = metrics(y, predicted, names)
+    val_metrics = metrics(y[val_pos], predicted[val_pos], names)
     timings["evaluation_s"] = time.perf_counter() - t0
     timings["total_s"] = time.perf_counter() - t_total
 
@@ -313,24 +313,20 @@ def run(
         "training": result.summary(),
         "history": {**result.history, "epoch_seconds": result.epoch_seconds},
         "metrics": {
-            "test": _without_predictions(test_metrics),
-            "validation": _without_predictions(val_metrics),
+            "test": test_metrics,
+            "validation": val_metrics,
             "whole_database": {
-                **_without_predictions(whole),
+                **whole,
                 "note": "every utterance, training ones included (the form of the paper's Tables 3-6); "
                 "not a held-out estimate",
             },
         },
-        "test_predictions": test_metrics["predictions"],
+        "test_predictions": predicted[test_pos].tolist(),
         "paper": {"protocol": protocol, **reference(corpus, protocol, cfg.model)},
         "standardizer": scaler.to_dict(),
     }
     records.write_record(run_dir, record)
     return record
-
-
-def _without_predictions(m: dict) -> dict:
-    return {k: v for k, v in m.items() if k != "predictions"}
 
 
 RUN_FILE = "run.json"
@@ -372,7 +368,7 @@ def evaluate_run(run_dir: str | Path, *, progress: bool = True) -> dict:
     Returns the recomputed test metrics, with ``matches_record`` telling whether they equal the recorded
     ones and ``data_changed`` whether the corpus' fingerprint differs from the record's.
     """
-    from .evaluation import evaluate
+    from .evaluation import metrics, predict
     from .models import load_model
 
     run_dir = Path(run_dir)
@@ -398,9 +394,8 @@ def evaluate_run(run_dir: str | Path, *, progress: bool = True) -> dict:
         x = extract(df.iloc[pos], feature_settings(cfg), n_jobs=cfg.n_jobs, progress=progress)
     scaler = Standardizer.from_dict(record["standardizer"])
     model = load_model(model_path)
-    result = _without_predictions(
-        evaluate(model, scaler.transform(x)[..., None], labels(df)[pos], class_names(df))
-    )
+    predicted = predict(model, scaler.transform(x)[..., None]).argmax(axis=1)
+    result = metrics(labels(df)[pos], predicted, class_names(df))
     recorded = record["metrics"]["test"]
     result["matches_record"] = bool(
         np.isclose(result["accuracy"], recorded["accuracy"]) and result["confusion"] == recorded["confusion"]
