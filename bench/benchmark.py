@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import tempfile
 import time
-import sys
 import warnings
 from pathlib import Path
 

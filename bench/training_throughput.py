@@ -47,6 +47,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 def keras_bn_in_sercnn():
     """Build ``sercnn.models``' LFLBs with Keras' own (unfused) BatchNormalization: the naive baseline."""
     import keras
+
     import sercnn.models as M
 
     fused = M.FusedBatchNormalization
@@ -97,8 +98,8 @@ def main(argv: list[str] | None = None) -> None:
 
     backend = os.environ.get("KERAS_BACKEND", "tensorflow")
     os.environ["KERAS_BACKEND"] = backend
-    import numpy as np
     import keras
+    import numpy as np
 
     from sercnn.models import build_1d_cnn_lstm, build_2d_cnn_lstm
 

@@ -233,3 +233,22 @@ def summary_table(runs: list[dict]) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def metrics_table(record: dict) -> pd.DataFrame:
+    """A run's figures in one table: the held-out test set, the validation set that chose the model, and
+    the whole database (training utterances included, the form of Tables 3-6), beside the paper's
+    Table 7(b) figure for the same corpus, protocol and network (percent)."""
+    m = record["metrics"]
+    scopes = [
+        ("test (held out)", m["test"]),
+        ("validation (chose the epoch)", m["validation"]),
+        ("whole database (incl. training)", m["whole_database"]),
+    ]
+    rows = [{"scope": name, "utterances": r["n"], "accuracy %": round(r["accuracy"], 2), "UAR %": round(r["uar"], 2)}
+            for name, r in scopes]
+    frame = pd.DataFrame(rows).set_index("scope")
+    paper = record.get("paper", {}).get("table_7b_validation")
+    if paper is not None:
+        frame.loc["the paper, Table 7(b)", ["accuracy %"]] = paper
+    return frame

@@ -50,6 +50,26 @@ OPTIMIZERS = ("adagrad", "adam", "sgd", "rmsprop")
 CHECKPOINT_DIR = "checkpoint"
 
 
+def early_stop(val_accuracy: list[float], patience: int = PATIENCE,
+               start_from_epoch: int = START_FROM_EPOCH) -> tuple[int, int]:
+    """``(stop_epoch, best_epoch)`` (1-based) of :func:`train`'s early-stopping rule on a history of
+    validation accuracies: the best epoch is the first with the highest value; an epoch that does not
+    improve counts against ``patience`` only after ``start_from_epoch``; the run stops when the count
+    reaches ``patience``, else at the end of the history.
+
+    Notebook: ``book/05_2d_cnn_lstm.ipynb``.
+    """
+    best, best_epoch, wait = -np.inf, 0, 0
+    for epoch, value in enumerate(val_accuracy, start=1):
+        if value > best:
+            best, best_epoch, wait = value, epoch, 0
+        elif epoch > start_from_epoch:
+            wait += 1
+        if wait >= patience:
+            return epoch, best_epoch
+    return len(val_accuracy), best_epoch
+
+
 def make_optimizer(name: str = OPTIMIZER, learning_rate: float = LEARNING_RATE) -> keras.optimizers.Optimizer:
     """One of the paper's four optimizers (section 3.4) with the given learning rate."""
     classes = {

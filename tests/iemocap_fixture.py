@@ -7,106 +7,31 @@ len(TEMPLATES)]``: its consensus code and categorical evaluator lines. With the 
 ``utterances_per_speaker`` every speaker has each template once per dialogue, so that a selection's size is
 ``sessions * dialogues * 2 speakers * (matching templates)``. Audio: 0.5 s, 16 kHz, mono, 16-bit tones with
 noise. Deterministic; about 0.1 s to write.
+
+The writer lives in the package (``sercnn.datasets.iemocap.write_example``), so that the book can show
+the loader on the same example; this module keeps the names the tests use.
 """
 
 from __future__ import annotations
 
-import io
-from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-import soundfile as sf
+from sercnn.datasets.iemocap import EXAMPLE_DURATION_S as DURATION_S
+from sercnn.datasets.iemocap import EXAMPLE_SAMPLE_RATE as SAMPLE_RATE
+from sercnn.datasets.iemocap import EXAMPLE_TEMPLATES as TEMPLATES
+from sercnn.datasets.iemocap import ExampleTemplate as Template
+from sercnn.datasets.iemocap import example_dialogues as dialogues
+from sercnn.datasets.iemocap import write_example
 
-SAMPLE_RATE = 16_000
-DURATION_S = 0.5
-
-
-@dataclass(frozen=True)
-class Template:
-    """One kind of utterance: consensus code, external evaluators' labels, the speaker's self-evaluation."""
-
-    code: str
-    external: tuple[str, ...]  # one "Label; Label;" string per C-E evaluator
-    self_eval: str | None  # the C-F1 / C-M1 line of the speaker, or None
-    vad: tuple[float, float, float]
-
-
-TEMPLATES: tuple[Template, ...] = (
-    # 0: everyone agrees (the self-evaluator gives two labels, one of them the consensus)
-    Template("neu", ("Neutral;", "Neutral;", "Neutral;"), "Neutral; Frustration;", (2.5, 2.5, 2.5)),
-    # 1: everyone agrees
-    Template("ang", ("Anger;", "Anger;", "Anger;"), None, (1.5, 4.0, 4.5)),
-    # 2: one external evaluator dissents: in with "majority", out with "all"
-    Template("fru", ("Frustration;", "Frustration; Anger;", "Anger;"), None, (2.0, 3.0, 3.0)),
-    # 3: no majority
-    Template("xxx", ("Neutral;", "Sadness;", "Excited;"), None, (2.5, 3.0, 3.0)),
-    # 4: the external evaluators agree, the speaker's self-evaluation dissents
-    Template("sad", ("Sadness;", "Sadness;", "Sadness;"), "Neutral;", (1.5, 2.0, 2.0)),
-    # 5: everyone agrees (one evaluator gives two labels)
-    Template("exc", ("Excited;", "Excited; Happiness;", "Excited;"), None, (4.0, 4.0, 3.0)),
-    # 6: everyone agrees
-    Template("hap", ("Happiness;", "Happiness;", "Happiness;"), "Happiness;", (4.5, 3.0, 3.0)),
-    # 7: a class the paper leaves out
-    Template("sur", ("Surprise;", "Surprise;", "Surprise;"), None, (3.5, 4.0, 3.0)),
-    # 8: "other" is never a class
-    Template("oth", ("Other;", "Other;", "Neutral;"), None, (3.0, 3.0, 3.0)),
-    # 9, 10: everyone agrees, so that the default selection has all six of the paper's classes
-    Template("fru", ("Frustration;", "Frustration;", "Frustration;"), None, (2.0, 3.5, 3.5)),
-    Template("sad", ("Sadness;", "Sadness;", "Sadness;"), "Sadness;", (1.5, 1.5, 2.0)),
-)
-
-def dialogues(session: int) -> list[str]:
-    """The dialogue names of a fixture session: two improvised, one scripted."""
-    return [f"Ses{session:02d}F_impro01", f"Ses{session:02d}M_impro02", f"Ses{session:02d}F_script01_1"]
+__all__ = ["DURATION_S", "LABEL_OF_CODE", "SAMPLE_RATE", "TEMPLATES", "Template", "dialogues",
+           "make_iemocap_fixture", "selected_templates"]
 
 
 def make_iemocap_fixture(
     root: Path, *, sessions: int = 5, utterances_per_speaker: int = len(TEMPLATES)
 ) -> Path:
     """Write the fake copy into ``root`` (which then holds ``Session1`` ..) and return ``root``."""
-    root = Path(root)
-    rng = np.random.default_rng(0)
-    t = np.arange(int(SAMPLE_RATE * DURATION_S)) / SAMPLE_RATE
-    for n in range(1, sessions + 1):
-        eval_dir = root / f"Session{n}" / "dialog" / "EmoEvaluation"
-        eval_dir.mkdir(parents=True, exist_ok=True)
-        for d, dialogue in enumerate(dialogues(n)):
-            wav_dir = root / f"Session{n}" / "sentences" / "wav" / dialogue
-            wav_dir.mkdir(parents=True, exist_ok=True)
-            blocks = ["% [START_TIME - END_TIME] TURN_NAME EMOTION [V, A, D]\n"]
-            clock = 1.0
-            for k in range(utterances_per_speaker):
-                template = TEMPLATES[k % len(TEMPLATES)]
-                for gender in ("F", "M"):
-                    utterance = f"{dialogue}_{gender}{k:03d}"
-                    start, end = clock, clock + DURATION_S
-                    clock += 0.75
-                    blocks.append(_block(utterance, template, gender, start, end))
-                    freq = 150.0 + 20.0 * (k % len(TEMPLATES)) + (80.0 if gender == "F" else 0.0) + 5.0 * d
-                    audio = 0.3 * np.sin(2 * np.pi * freq * t) + 0.02 * rng.standard_normal(t.size)
-                    _write_wav(wav_dir / f"{utterance}.wav", audio)
-            (eval_dir / f"{dialogue}.txt").write_text("\n".join(blocks) + "\n", encoding="utf-8")
-    return root
-
-
-def _write_wav(path: Path, audio: np.ndarray) -> None:
-    # Through memory: soundfile fsyncs every file it closes, which would make the fixture several times slower.
-    buffer = io.BytesIO()
-    sf.write(buffer, audio.astype("float32"), SAMPLE_RATE, format="WAV", subtype="PCM_16")
-    path.write_bytes(buffer.getvalue())
-
-
-def _block(utterance: str, template: Template, gender: str, start: float, end: float) -> str:
-    v, a, d = template.vad
-    lines = [f"[{start:.4f} - {end:.4f}]\t{utterance}\t{template.code}\t[{v:.4f}, {a:.4f}, {d:.4f}]"]
-    for i, labels in enumerate(template.external, start=1):
-        lines.append(f"C-E{i}:\t{labels}\t()")
-    if template.self_eval is not None:
-        lines.append(f"C-{gender}1:\t{template.self_eval}\t(curious)")
-    for i in range(1, len(template.external) + 1):
-        lines.append(f"A-E{i}:\tval {round(v)}; act {round(a)}; dom  {round(d)};\t()")
-    return "\n".join(lines) + "\n"
+    return write_example(root, sessions=sessions, utterances_per_speaker=utterances_per_speaker)
 
 
 #: Consensus code -> the evaluator label IEMOCAP writes for it.

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-
 from conftest import write_tone
+
 from sercnn.datasets import emodb as E
 from sercnn.datasets import labels, load_emodb
 from sercnn.errors import (

@@ -8,8 +8,8 @@ import librosa
 import numpy as np
 import pytest
 import soundfile as sf
-
 from conftest import write_tone
+
 from sercnn import features as F
 from sercnn.errors import AudioFileError, AudioFormatWarning, FeatureExtractionError
 

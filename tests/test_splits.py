@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-
 from iemocap_fixture import make_iemocap_fixture
+
 from sercnn import splits
 from sercnn.datasets import load_iemocap
 

@@ -1,0 +1,284 @@
+"""Checks for the book's exercises: each ``check_*`` function takes a student's answer and says whether it
+is right and why. It never raises on a wrong answer, so an unanswered notebook still runs top to bottom;
+``None`` means "not answered yet" (:data:`NOT_ANSWERED`). It returns a :class:`Check`: true or false like
+a bool (``assert check_...(...)`` in tests), shown as its message as the last expression of a cell.
+
+A chapter's solution cells carry the tag ``solution``; an instructor removes them for an assignment with
+``jupyter nbconvert --to notebook --TagRemovePreprocessor.remove_cell_tags solution book/NN_name.ipynb``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .features import CLIP_SECONDS, HOP_LENGTH, N_FFT, SAMPLE_RATE
+
+
+class Check:
+    """A check's verdict: true or false like a bool, shown as its message (the last expression of a cell)."""
+
+    def __init__(self, ok: bool, message: str) -> None:
+        self.ok = bool(ok)
+        self.message = message
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __repr__(self) -> str:
+        return self.message
+
+
+NOT_ANSWERED = Check(False, "Not answered yet: replace None with your answer and run the cell again.")
+
+
+def _report(ok: bool, right: str, wrong: str) -> Check:
+    return Check(ok, ("Correct. " + right) if ok else ("Not yet. " + wrong))
+
+
+def _unanswered(answer: Any) -> bool:
+    """True where the student has not answered yet (the check then returns :data:`NOT_ANSWERED`)."""
+    return answer is None
+
+
+# --- Chapter 1: data -------------------------------------------------------------------------------------
+
+
+def check_frame_count(
+    answer: Any,
+    seconds: float = CLIP_SECONDS,
+    hop_length: int = HOP_LENGTH,
+    sr: int = SAMPLE_RATE,
+    n_fft: int = N_FFT,
+) -> Check:
+    """How many frames a centred STFT gives for ``seconds`` of audio at ``sr`` Hz and hop ``hop_length``
+    (section 3.5: 251 for 8 s at 16 kHz, hop 512). Notebook: ``book/01_data.ipynb``."""
+    if _unanswered(answer):
+        return NOT_ANSWERED
+    n = round(sr * seconds)
+    expected = 1 + n // hop_length
+    try:
+        value = float(answer)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if not value.is_integer():
+        return _report(False, "", f"expected a whole number of frames, got {answer!r}.")
+    value = int(value)
+    hints = {
+        n // hop_length: "that is n // hop: centred frames start with a frame at sample 0, so add one.",
+        1 + max(0, n - n_fft) // hop_length: "that is the count without centring (no padding at the edges); "
+        "librosa centres the frames, padding n_fft/2 zeros on each side.",
+        n: "that is the number of samples, not frames.",
+    }
+    ok = value == expected
+    wrong = hints.get(
+        value, f"{seconds:g} s at {sr} Hz is n = {n} samples; a centred STFT gives 1 + n // hop frames."
+    )
+    return _report(ok, f"1 + {n} // {hop_length} = {expected} frames.", wrong)
+
+
+def check_padding_fraction(answer: Any, df, seconds: float = CLIP_SECONDS, tolerance: float = 0.005) -> Check:
+    """The fraction of the ``seconds`` s input window that is zero padding, averaged over the utterances of
+    manifest ``df`` (clips longer than the window are cut and add none). Notebook: ``book/01_data.ipynb``."""
+    if _unanswered(answer):
+        return NOT_ANSWERED
+    kept = df["duration_s"].clip(upper=seconds)
+    expected = float(1.0 - kept.mean() / seconds)
+    try:
+        value = float(answer)
+    except (TypeError, ValueError):
+        return _report(False, "", f"expected a fraction between 0 and 1, got {answer!r}.")
+    if 1.0 < value <= 100.0 and abs(value / 100.0 - expected) <= tolerance:
+        return _report(False, "", "that looks like a percentage: give a fraction between 0 and 1.")
+    ok = abs(value - expected) <= tolerance
+    wrong = (
+        f"average over the utterances 1 - min(duration, {seconds:g} s) / {seconds:g} s "
+        "(the manifest's duration_s column holds each file's length)."
+    )
+    return _report(ok, f"{expected:.3f} of the {seconds:g} s window is padding, on average.", wrong)
+
+# --- end of chapter 1 -------------------------------------------------------------------------------------
+
+# --- Chapter 2: the LFLB ---------------------------------------------------------------------------------
+
+
+def check_pool_length(pool_length: Callable[[int, int, str], int] | None) -> Check:
+    """Exercise ex-lflb-pool-length: ``pool_length(n, pool, padding)``, the number of outputs of a max-pooling
+    layer with size = stride ``pool`` on ``n`` inputs, ``padding`` "valid" or "same" (as Keras), eq. (5)."""
+    if _unanswered(pool_length):
+        return NOT_ANSWERED
+    from .models import output_length
+
+    cases = [(128000, 4, "valid"), (251, 2, "valid"), (125, 4, "valid"), (7, 4, "valid"), (3, 4, "valid"),
+             (251, 2, "same"), (7, 4, "same"), (8, 4, "same"), (1, 4, "same")]
+    for n, p, padding in cases:
+        try:
+            got = pool_length(n, p, padding)
+        except Exception as exc:  # noqa: BLE001 (a student's bug is an answer, not a crash)
+            return _report(False, "", f"pool_length({n}, {p}, {padding!r}) raised {type(exc).__name__}: {exc}")
+        want = output_length(n, p, p, padding)
+        if got != want:
+            hint = "'valid' drops a remainder shorter than the pool" if padding == "valid" else \
+                "'same' pads so that a remainder makes one more output"
+            return _report(False, "", f"pool_length({n}, {p}, {padding!r}) gave {got!r}, expected {want}: {hint}.")
+    return _report(True, f"All {len(cases)} cases agree with Keras, e.g. 251 frames -> "
+                   f"{output_length(251, 2, 2, 'valid')} ('valid') or {output_length(251, 2, 2, 'same')} ('same') "
+                   "after 2P1.", "")
+
+
+def check_receptive_field_block2(samples: int | None) -> Check:
+    """Exercise ex-lflb-field: the receptive field, in input samples, of one output of the 1D network's
+    second LFLB (after 1P2), Table 1."""
+    if _unanswered(samples):
+        return NOT_ANSWERED
+    from .models import lflb_geometry, receptive_fields
+
+    want = receptive_fields(lflb_geometry(1))[3]["rf"][0]
+    if samples == want:
+        return _report(True, f"{want} samples, {1000 * want / 16000:g} ms at 16 kHz.", "")
+    hint = "Grow the field layer by layer: r += (k - 1) * j, then j *= stride; start at r = j = 1."
+    if samples == 3 + 4 + 3 + 4:
+        hint = "Adding kernel sizes forgets that after a pooling neighbouring outputs are j inputs apart. " + hint
+    return _report(False, "", f"{samples!r} is not it. {hint}")
+
+
+def check_lstm_steps_same(steps: int | None) -> Check:
+    """Exercise ex-lflb-same: how many time steps the 2D network's LSTM reads from 251 frames if every
+    pooling layer used 'same' padding (Table 2's pools 2, 4, 4, 4)."""
+    if _unanswered(steps):
+        return NOT_ANSWERED
+    from .models import block_shapes, lflb_geometry
+
+    frames = [shape[1] for name, shape in block_shapes(lflb_geometry(2, pool_padding="same"), (128, 251, 1))
+              if name.endswith("pool")]
+    want = frames[-1]
+    chain = " -> ".join(map(str, [251, *frames]))
+    return _report(steps == want, f"{want}: {chain} frames, each a ceiling instead of a floor.",
+                   f"{steps!r} is not it: with 'same' each pooling gives ceil(n / pool) outputs.")
+
+# --- end of chapter 2 -------------------------------------------------------------------------------------
+
+# --- Chapter 3: the LSTM ---------------------------------------------------------------------------------
+
+
+def check_lstm_step(fn: Callable | None, n_trials: int = 5) -> Check:
+    """Exercise ex-lstm-step (book/03_lstm.ipynb): ``fn(x, h, c, W, U, b) -> (h_new, c_new)``, one LSTM step
+    (eqs. 6-10, standard eq. 10) with Keras' layout (gate blocks i, f, c, o), against
+    ``sercnn.lstm_reference.lstm_step`` on random inputs."""
+    import numpy as np
+
+    from .lstm_reference import LSTMWeights, lstm_step
+
+    if _unanswered(fn):
+        return NOT_ANSWERED
+    rng = np.random.default_rng(2019)
+    for trial in range(n_trials):
+        n_in, units = int(rng.integers(2, 7)), int(rng.integers(2, 6))
+        w = LSTMWeights.random(n_in, units, seed=trial, scale=2.0)
+        w = LSTMWeights(w.W, w.U, rng.normal(0, 0.5, 4 * units))
+        x, h, c = rng.normal(size=n_in), rng.normal(0, 0.5, units), rng.normal(size=units)
+        want = lstm_step(x, h, c, w)
+        try:
+            got = fn(x.copy(), h.copy(), c.copy(), w.W.copy(), w.U.copy(), w.b.copy())
+            h_new, c_new = (np.asarray(v, dtype=np.float64) for v in got)
+        except Exception as exc:  # noqa: BLE001 (a student's error is reported, never raised)
+            return _report(False, "", f"calling your function failed: {type(exc).__name__}: {exc}. It should "
+                           "return a pair (h_new, c_new).")
+        if h_new.shape != (units,) or c_new.shape != (units,):
+            return _report(False, "", f"with {units} units h_new and c_new should have shape ({units},); yours "
+                           f"have {h_new.shape} and {c_new.shape}.")
+        if np.allclose(h_new, want["h"], atol=1e-8) and np.allclose(c_new, want["c"], atol=1e-8):
+            continue
+        if np.allclose(c_new, want["c"], atol=1e-8):
+            printed = lstm_step(x, h, c, w, eq10="as_printed")["h"]
+            hint = ("your h_new is the paper's eq. (10) as printed (o * h + c): use h = o * tanh(c)."
+                    if np.allclose(h_new, printed, atol=1e-8) else "c_new is right but h_new is not: check eq. (10).")
+            return _report(False, "", hint)
+        return _report(False, "", "c_new differs from eq. (9). Check the gate order of Keras' W, U and b "
+                       "(i, f, c, o: the candidate is the third block, the output gate the fourth), and that the "
+                       "candidate uses tanh, the gates the sigmoid.")
+    return _report(True, f"your step matches the reference on {n_trials} random cells.", "")
+
+
+def check_lstm_sequence_length(steps_1d: int | None, steps_2d: int | None) -> Check:
+    """Exercise ex-lstm-steps (book/03_lstm.ipynb): how many time steps the LSTM reads in the 1D network
+    (an 8 s clip at 16 kHz, Table 1) and in the 2D network (a 128 x 251 log-mel spectrogram, Table 2)."""
+    import math
+
+    from .features import CLIP_SECONDS, HOP_LENGTH, SAMPLE_RATE
+    from .models import POOLS_1D, POOLS_2D
+
+    if _unanswered(steps_1d) and _unanswered(steps_2d):
+        return NOT_ANSWERED
+    n_samples = int(SAMPLE_RATE * CLIP_SECONDS)
+    n_frames = 1 + n_samples // HOP_LENGTH
+    want_1d, want_2d = n_samples, n_frames
+    for p in POOLS_1D:
+        want_1d //= p
+    for p in POOLS_2D:
+        want_2d //= p
+    if steps_1d != want_1d:
+        return _report(False, "", f"1D: the clip has {n_samples} samples and each of the four poolings divides "
+                       f"the length by its stride ({' x '.join(map(str, POOLS_1D))} = {math.prod(POOLS_1D)}).")
+    if steps_2d != want_2d:
+        return _report(False, "", f"2D: the time axis has {n_frames} frames; each pooling divides it by its "
+                       f"stride and rounds down ({' x '.join(map(str, POOLS_2D))} = {math.prod(POOLS_2D)}).")
+    return _report(True, f"{want_1d} steps for the 1D network, {want_2d} for the 2D network.", "")
+
+
+# --- end of chapter 3 -------------------------------------------------------------------------------------
+
+# --- Chapters 4-5: training ------------------------------------------------------------------------------
+
+def check_uar(fn: Callable | None) -> Check:
+    """Chapter 4: ``fn(y_true, y_pred)`` must return the unweighted average recall in percent (the mean of
+    the per-class recalls; section 4.2), compared with :func:`sercnn.evaluation.metrics` on random labels
+    with unbalanced classes, where UAR and accuracy differ."""
+    import numpy as np
+
+    from .evaluation import metrics
+
+    if _unanswered(fn):
+        return NOT_ANSWERED
+    rng = np.random.default_rng(7)
+    names = [f"c{i}" for i in range(5)]
+    for trial in range(5):
+        y_true = rng.choice(5, size=200, p=[0.4, 0.3, 0.15, 0.1, 0.05])
+        y_pred = np.where(rng.random(200) < 0.6, y_true, rng.integers(0, 5, 200))
+        want = metrics(y_true, y_pred, names)["uar"]
+        try:
+            got = float(fn(y_true, y_pred))
+        except Exception as exc:  # a student's function may fail in any way: say how
+            return _report(False, "", f"your function raised {type(exc).__name__}: {exc}")
+        if not np.isclose(got, want, atol=1e-6):
+            acc = 100 * np.mean(y_true == y_pred)
+            hint = " That is the accuracy, which weights classes by their size." if np.isclose(got, acc) else ""
+            hint += " Return a percentage (0-100)." if np.isclose(100 * got, want) else ""
+            return _report(False, "", f"on trial {trial} you returned {got:.4f}, UAR is {want:.4f}.{hint}")
+    return _report(True, "Your UAR matches sercnn.evaluation.metrics on 5 unbalanced label sets.", "")
+
+
+def check_early_stop(answer: tuple[int, int] | None, val_accuracy: list[float], patience: int,
+                     start_from_epoch: int) -> Check:
+    """Chapter 5: ``answer = (stop_epoch, best_epoch)`` for this validation-accuracy history under the rule
+    of :func:`sercnn.training.early_stop` (patience counted after ``start_from_epoch``)."""
+    from .training import early_stop
+
+    if _unanswered(answer):
+        return NOT_ANSWERED
+    want = early_stop(val_accuracy, patience, start_from_epoch)
+    try:
+        got = tuple(int(a) for a in answer)
+    except (TypeError, ValueError):
+        return _report(False, "", "answer with two whole numbers: (stop_epoch, best_epoch).")
+    if got == want:
+        return _report(True, f"The run stops after epoch {want[0]} and keeps the weights of epoch {want[1]}.", "")
+    why = []
+    if got[1] != want[1]:
+        why.append(f"the best epoch is the first with the highest validation accuracy, epoch {want[1]}")
+    if got[0] != want[0]:
+        why.append(f"patience only counts epochs after epoch {start_from_epoch}, and resets on every improvement")
+    return _report(False, "", "; ".join(why) + ".")
+
+
+# --- end of chapters 4-5 ----------------------------------------------------------------------------------

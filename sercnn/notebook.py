@@ -1,0 +1,124 @@
+"""What every chapter shows beside its results: which corpus it used and where each number came from.
+
+A chapter never prints a figure without its provenance (the corpus, and for a trained model the run
+record's command, commit, split, seed and hardware). These helpers return ``IPython.display.Markdown``
+objects, so a chapter shows them as the last expression of a cell; outside Jupyter ``str()`` gives the
+same text.
+
+Notebook: every chapter in ``book/``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from .datasets import describe
+
+
+class Note:
+    """Markdown that Jupyter renders (``_repr_markdown_``) and ``print`` shows as text."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def _repr_markdown_(self) -> str:
+        return self.text
+
+    def __str__(self) -> str:
+        return self.text
+
+    __repr__ = __str__
+
+
+def corpus_note(df: pd.DataFrame) -> Note:
+    """Say plainly which corpus a chapter is running on; a loud warning for the synthetic one."""
+    corpus = df.attrs.get("corpus", "?")
+    line = describe(df)
+    if df.attrs.get("subset"):
+        line += f"; subset: {df.attrs['subset']}"
+    if corpus == "synthetic":
+        return Note(
+            "> **Synthetic corpus.** Neither EmoDB nor a local copy could be had here, so this chapter runs on "
+            "voice-like signals that `sercnn` synthesises (not speech). The code is the same; the numbers say "
+            "nothing about emotion recognition.\n>\n> `" + line + "`"
+        )
+    return Note(f"> **Data used in this chapter**: `{line}`")
+
+
+def record_note(record: dict) -> Note:
+    """The provenance of a run record's numbers: command, commit, corpus, split, seed, selection, hardware."""
+    env = record.get("environment", {})
+    git = record.get("git", {})
+    split = record["split"]
+    commit = (git.get("commit") or "unknown")[:10] + (" (with uncommitted changes)" if git.get("dirty") else "")
+    rows = [
+        ("command", f"`{record.get('command', '?')}`"),
+        ("commit", commit),
+        ("corpus", f"{record['corpus']['name']}: {record['corpus']['n_utterances']} utterances"
+         + (f" ({record['corpus']['subset']})" if record["corpus"].get("subset") else "")),
+        ("split", f"{split['protocol']}, seed {split['seed']}; test speakers {', '.join(split['test_speakers'])}; "
+         f"{split['n_fit']} fit / {split['n_validation']} validation / {len(split['test_utterances'])} test"),
+        ("model selection", f"{record['selection']['mode']}: {record['selection']['monitored']}"),
+        ("training", f"{record['training']['epochs_run']} epochs, best {record['training']['best_epoch']}; "
+         f"{record['training']['stop_reason']}; {record['training']['train_seconds']:.0f} s"),
+        ("hardware", f"{env.get('cpu', '?')}, {env.get('cpu_count', '?')} cores; accelerators: "
+         f"{', '.join(env.get('accelerators', ['?']))}; "
+         f"Keras {env.get('keras', '?')} on {env.get('keras_backend', '?')}"),
+    ]
+    body = "\n".join(f"| {k} | {v} |" for k, v in rows)
+    return Note(f"| run `{record.get('run', '?')}` | |\n| --- | --- |\n{body}")
+
+
+def start_keras() -> Note:
+    """Import Keras and run one operation, so that the backend's start-up log lines land in this cell
+    (chapters tag it ``remove-stderr``: TensorFlow prints them on stderr whatever its log level), and
+    say which backend and devices the chapter runs on."""
+    import logging
+
+    import keras
+
+    keras.ops.convert_to_tensor([0.0])
+    # TensorFlow's Python logger warns about function retracing when a chapter trains several models.
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
+    from .records import _accelerators
+
+    backend = keras.backend.backend()
+    devices = ", ".join(_accelerators(backend))
+    return Note(f"> Keras {keras.__version__} on the **{backend}** backend; accelerators: {devices}.")
+
+
+def papermill_command(chapter: str, parameters: dict) -> str:
+    """The command that re-runs ``chapter`` with these parameters: what a chapter's run record keeps as its
+    ``command`` (a notebook's ``sys.argv`` names the kernel, not the experiment)."""
+    import shlex
+
+    args = ["papermill", f"book/{chapter}.ipynb", f"{chapter}-out.ipynb"]
+    for name, value in parameters.items():
+        args += ["-p", name, str(value)]
+    return shlex.join(args)
+
+
+def run_directory(run_dir: str | None, name: str) -> Path:
+    """Where a chapter's training run writes: ``run_dir`` if given (a full experiment, e.g.
+    ``results/book/...``), else a fresh folder in the per-user cache (quick runs leave the repository
+    untouched)."""
+    if run_dir:
+        return Path(run_dir)
+    from datetime import datetime
+
+    from .paths import cache_home
+
+    return cache_home() / "book-runs" / f"{name}-{datetime.now():%Y%m%d-%H%M%S-%f}"
+
+
+def find_results(start: str | Path | None = None) -> Path | None:
+    """The repository's committed run records (``results/``), looked for from ``start`` (the working
+    directory) upwards; ``None`` where the chapter runs outside a clone (Colab)."""
+    here = Path(start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / "results"
+        if (candidate / "README.md").is_file():
+            return candidate
+    return None

@@ -1,0 +1,572 @@
+"""Every figure of the book (libfmp style): each function takes ``ax=None``, draws on it (or on a new
+figure), labels its axes with units, and returns what it drew, so a chapter can compose figures.
+Docstrings name the paper's figure, table or equation and the chapter that shows the figure.
+
+Sections follow the chapters: data (1), LFLB (2), LSTM (3), training and evaluation (4-5).
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.ticker import MaxNLocator
+
+
+def _axes(ax=None, figsize=(7.0, 3.5)):
+    """``ax``, or the axes of a new figure."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize, layout="constrained")
+    return ax
+
+
+# --- Chapter 1: data (book/01_data.ipynb) ----------------------------------------------------------------
+
+#: The utterances of the paper's Fig. 8 (speaker 03), one per emotion, in the order of its Table 3.
+FIG8_UTTERANCES = ("03a01Wa", "03a04Lc", "03b10Ec", "03a04Ad", "03a01Fa", "03a01Nc", "03a02Ta")
+
+
+def _utterance_ids(df: pd.DataFrame) -> pd.Series:
+    """The ``utterance`` column, or the file stems where a manifest has none."""
+    if "utterance" in df.columns:
+        return df["utterance"].astype(str)
+    return df["path"].map(lambda p: p.rsplit("/", 1)[-1].rsplit(".", 1)[0])
+
+
+def examples_per_emotion(
+    df: pd.DataFrame, speaker: str | None = None, text: str | None = None, utterances=None
+) -> pd.DataFrame:
+    """One utterance per emotion, for a figure like the paper's Fig. 8: rows of ``df`` in class order.
+
+    ``utterances`` (e.g. :data:`FIG8_UTTERANCES`) picks them by name, where ``df`` holds them all. Otherwise
+    one speaker and one sentence are chosen, ``speaker`` and ``text`` where given, else the (speaker, text)
+    pair spoken in the most emotions (the first in sorted order on a tie); an emotion that pair lacks comes
+    from the same speaker, then from anyone. Notebook: ``book/01_data.ipynb``.
+    """
+    ids = _utterance_ids(df)
+    if utterances is not None and set(utterances) <= set(ids):
+        picked = df[ids.isin(list(utterances))]
+        return picked.sort_values("emotion", kind="stable").reset_index(drop=True)
+    pool = df if speaker is None else df[df["speaker"].astype(str) == str(speaker)]
+    if text is not None:
+        pool = pool[pool["text"].astype(str) == str(text)]
+    if pool.empty:
+        raise ValueError(f"no utterance of speaker {speaker!r} and text {text!r} in this corpus")
+    counts = pool.groupby(["speaker", "text"], observed=True)["emotion"].nunique()
+    best = counts[counts == counts.max()].sort_index().index[0]
+    rows = []
+    for emotion in df["emotion"].cat.categories:
+        for cand in (
+            pool[(pool["speaker"] == best[0]) & (pool["text"] == best[1])],
+            df[df["speaker"] == best[0]],
+            df,
+        ):
+            match = cand[cand["emotion"] == emotion]
+            if not match.empty:
+                rows.append(match.sort_values("path").index[0])
+                break
+    return df.loc[rows].reset_index(drop=True)
+
+
+def load_unpadded(path: str, sr: int | None = None) -> np.ndarray:
+    """A file as the networks read it (mono, resampled to 16 kHz) but neither cut nor padded: for figures.
+
+    The resampling warning of :func:`sercnn.features.load_audio` is silenced here (the chapter explains it
+    once). Notebook: ``book/01_data.ipynb``.
+    """
+    import warnings
+
+    import soundfile as sf
+
+    from .errors import AudioFormatWarning
+    from .features import SAMPLE_RATE, load_audio
+
+    sr = sr or SAMPLE_RATE
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AudioFormatWarning)
+        info = sf.info(path)
+        return load_audio(path, sr=sr, seconds=info.frames / info.samplerate)
+
+
+def plot_class_balance(df: pd.DataFrame, ax=None):
+    """Utterances per emotion, split by the speakers' sex (section 3.5: EmoDB's classes are "nearly the same
+    number of utterances"). Notebook: ``book/01_data.ipynb``."""
+    ax = _axes(ax)
+    sns.countplot(data=df, x="emotion", hue="gender", ax=ax, palette="Set2")
+    ax.set(xlabel="emotion", ylabel="utterances")
+    ax.tick_params(axis="x", rotation=30)
+    return ax
+
+
+def speaker_emotion_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Utterances per speaker (rows) and emotion (columns), with totals. Notebook: ``book/01_data.ipynb``."""
+    speaker = df["speaker"].astype(str) + " (" + df["gender"].astype(str).str[0] + ")"
+    table = pd.crosstab(speaker.rename("speaker"), df["emotion"], margins=True, margins_name="total")
+    return table
+
+
+def plot_speaker_emotion(df: pd.DataFrame, ax=None):
+    """A heat map of :func:`speaker_emotion_table` (without totals). Notebook: ``book/01_data.ipynb``."""
+    ax = _axes(ax, figsize=(7.0, 4.0))
+    table = speaker_emotion_table(df).drop(index="total", columns="total")
+    sns.heatmap(table, annot=True, fmt="d", cmap="Blues", ax=ax, cbar_kws={"label": "utterances"})
+    ax.set(xlabel="emotion", ylabel="speaker (sex)")
+    return ax
+
+
+def trailing_silence_s(df: pd.DataFrame) -> pd.Series:
+    """Seconds of digital silence (samples within one 16-bit step of zero) at the end of each file: zero
+    padding that a file already holds. Notebook: ``book/01_data.ipynb``."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import soundfile as sf
+
+    from .datasets._manifest import SILENCE_PEAK
+
+    def one(path: str) -> float:
+        y, sr = sf.read(path, dtype="float32", always_2d=True)
+        loud = np.flatnonzero(np.abs(y).max(axis=1) > SILENCE_PEAK)
+        last = int(loud[-1]) + 1 if len(loud) else 0
+        return (len(y) - last) / sr
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        values = list(pool.map(one, df["path"]))
+    return pd.Series(values, index=df.index, name="trailing_silence_s")
+
+
+def plot_durations(
+    df: pd.DataFrame, column: str = "duration_s", seconds: float | None = None, ax=None,
+    label: str = "duration (s)",
+):
+    """Histogram of utterance durations (``column``, in seconds; stacked by emotion) against the networks'
+    8 s window (section 3.5). Notebook: ``book/01_data.ipynb``."""
+    from .features import CLIP_SECONDS
+
+    seconds = CLIP_SECONDS if seconds is None else seconds
+    ax = _axes(ax)
+    top = max(seconds, float(df[column].max())) + 0.25
+    sns.histplot(
+        data=df, x=column, hue="emotion", multiple="stack", binwidth=0.125, binrange=(0.0, top), ax=ax,
+        palette="tab10",
+    )
+    ax.axvline(seconds, color="k", ls="--", lw=1)
+    ax.text(seconds, ax.get_ylim()[1] * 0.95, f"{seconds:g} s window ", va="top", ha="right")
+    ax.set(xlabel=label, ylabel="utterances", xlim=(0, top))
+    return ax
+
+
+def plot_waveform(y: np.ndarray, sr: int | None = None, ax=None, title: str | None = None, color: str = "C0"):
+    """A waveform against time in seconds (the upper panels of the paper's Fig. 8).
+    Notebook: ``book/01_data.ipynb``."""
+    from .features import SAMPLE_RATE
+
+    sr = sr or SAMPLE_RATE
+    ax = _axes(ax, figsize=(7.0, 2.0))
+    t = np.arange(len(y)) / sr
+    ax.plot(t, y, lw=0.4, color=color)
+    ax.set(xlabel="time (s)", ylabel="amplitude", xlim=(0, len(y) / sr))
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_log_mel(
+    mel: np.ndarray, sr: int | None = None, hop_length: int | None = None, ax=None, colorbar: bool = False,
+    title: str | None = None, vmin: float | None = None, vmax: float | None = None,
+):
+    """A log-mel spectrogram (dB) against time in seconds and frequency in Hz on the mel scale (the lower
+    panels of the paper's Fig. 8; section 3.5). Notebook: ``book/01_data.ipynb``."""
+    import librosa.display
+
+    from .features import HOP_LENGTH, SAMPLE_RATE
+
+    sr, hop_length = sr or SAMPLE_RATE, hop_length or HOP_LENGTH
+    ax = _axes(ax, figsize=(7.0, 3.0))
+    img = librosa.display.specshow(
+        mel, sr=sr, hop_length=hop_length, x_axis="time", y_axis="mel", ax=ax, cmap="magma", vmin=vmin, vmax=vmax
+    )
+    ax.set(xlabel="time (s)", ylabel="frequency (Hz, mel scale)")
+    if title:
+        ax.set_title(title)
+    if colorbar:
+        ax.figure.colorbar(img, ax=ax, format="%+.0f dB", label="power (dB)")
+    return ax
+
+
+def plot_utterance(path: str, axes=None, title: str | None = None):
+    """One file's waveform (top) and log-mel spectrogram (bottom), at 16 kHz, without padding.
+    Notebook: ``book/01_data.ipynb``."""
+    from .features import log_mel
+
+    if axes is None:
+        _, axes = plt.subplots(2, 1, figsize=(7.0, 4.5), layout="constrained", sharex=True)
+    y = load_unpadded(path)
+    plot_waveform(y, ax=axes[0], title=title)
+    plot_log_mel(log_mel(y), ax=axes[1], colorbar=True)
+    axes[0].set_xlabel("")
+    return axes
+
+
+def plot_emotion_examples(examples: pd.DataFrame, axes=None):
+    """The paper's Fig. 8: waveform (top row) and log-mel spectrogram (bottom row) of one utterance per
+    emotion, each at 16 kHz without padding, on one colour scale. Notebook: ``book/01_data.ipynb``."""
+    from .features import log_mel
+
+    n = len(examples)
+    if axes is None:
+        _, axes = plt.subplots(2, n, figsize=(2.1 * n, 4.6), layout="constrained", sharey="row")
+    clips = [load_unpadded(p) for p in examples["path"]]
+    mels = [log_mel(y) for y in clips]
+    vmin, vmax = min(float(m.min()) for m in mels), max(float(m.max()) for m in mels)
+    ids = _utterance_ids(examples)
+    for i, (row, y, mel) in enumerate(zip(examples.itertuples(), clips, mels)):
+        plot_waveform(y, ax=axes[0, i], title=f"{row.emotion}\n{ids.iloc[i]}", color=f"C{i}")
+        plot_log_mel(mel, ax=axes[1, i], vmin=vmin, vmax=vmax)
+        if i:
+            axes[0, i].set_ylabel("")
+            axes[1, i].set_ylabel("")
+    return axes
+
+
+def plot_fixed_length(
+    y: np.ndarray, pad: str = "end", sr: int | None = None, seconds: float | None = None, ax=None,
+    title: str | None = None,
+):
+    """A clip cut or zero-padded to the 8 s window (section 3.5) with :func:`sercnn.features.fix_length`,
+    the padding shaded. Notebook: ``book/01_data.ipynb``."""
+    from .features import CLIP_SECONDS, SAMPLE_RATE, fix_length
+
+    sr = sr or SAMPLE_RATE
+    seconds = CLIP_SECONDS if seconds is None else seconds
+    n = round(sr * seconds)
+    clip = fix_length(y, n, pad)
+    ax = plot_waveform(clip, sr=sr, ax=ax, title=title)
+    kept = min(len(y), n) / sr
+    span = (kept, seconds) if pad == "end" else (0.0, seconds - kept)
+    if span[1] > span[0]:
+        ax.axvspan(*span, color="0.85", zorder=0, label=f"zero padding ({seconds - kept:.2f} s)")
+        ax.legend(loc="upper right", fontsize="small")
+    return ax
+
+# --- end of chapter 1 -------------------------------------------------------------------------------------
+
+# --- Chapter 2: the local feature learning block (book/02_lflb.ipynb) -----------------------------------
+
+
+def plot_lflb_steps(x, steps: dict, axes=None):
+    """One LFLB step by step on a tiny input (section 3.1.1, eqs. (1)-(5)): the input, then the
+    ``steps`` of :func:`sercnn.lflb_reference.lflb_reference` (``conv``, ``bn``, ``elu``, ``pool``; one channel,
+    one example). 1D: stems against the sample index; 2D: heatmaps with their values written in.
+    ``axes``: five axes, or None for a new row. Returns the axes. Notebook: ``book/02_lflb.ipynb``."""
+    x = np.asarray(x)
+    names = ["input x", "conv, eq. (1)" if x.ndim == 1 else "conv, eq. (2)", "BN, eq. (3)", "ELU, eq. (4)",
+             "max-pool, eq. (5)"]
+    arrays = [x] + [np.asarray(steps[k]) for k in ("conv", "bn", "elu", "pool")]
+    if axes is None:
+        _, axes = plt.subplots(1, 5, figsize=(13, 2.8 if x.ndim == 1 else 3.0), layout="constrained",
+                               sharey=x.ndim == 1)
+    for ax, name, a in zip(axes, names, arrays):
+        if a.ndim == 1:
+            ax.stem(np.arange(len(a)), a, basefmt="0.7")
+            ax.set_xlabel("index n (samples)")
+            ax.set_xticks(np.arange(len(a)))
+        else:
+            limit = float(np.abs(a).max()) or 1.0
+            ax.imshow(a, cmap="vlag", vmin=-limit, vmax=limit)
+            for (i, j), v in np.ndenumerate(a):
+                ax.text(j, i, f"{v:.1f}", ha="center", va="center", fontsize=7)
+            ax.set_xticks(np.arange(a.shape[1]))
+            ax.set_yticks(np.arange(a.shape[0]))
+            ax.set_xlabel("j (frames)")
+            ax.set_ylabel("i (mel bands)")
+        ax.set_title(name, fontsize=10)
+    if x.ndim == 1:
+        axes[0].set_ylabel("value")
+    return axes
+
+
+def plot_shapes_and_fields(shapes: pd.DataFrame, fields: pd.DataFrame, ax=None, *, unit: str = "samples"):
+    """Along the layers of the four LFLBs: the number of time steps each layer outputs (falls at every
+    pooling) and the receptive field of one output in input time steps (grows at every layer); Tables
+    1 and 2, :func:`sercnn.models.shape_table` and :func:`sercnn.models.receptive_field_table`.
+    ``unit``: "samples" (1D) or "frames" (2D). Returns the axes. Notebook: ``book/02_lflb.ipynb``."""
+    ax = _axes(ax, figsize=(7.5, 3.6))
+    names = list(shapes.index)
+    pos = np.arange(len(names))
+    ax.plot(pos, shapes["time steps"], "o-", label="time steps out (sequence length)")
+    ax.plot(pos, fields[f"field ({unit})"], "s--", label=f"receptive field of one output ({unit})")
+    for p, a, b in zip(pos, shapes["time steps"], fields[f"field ({unit})"]):
+        ax.annotate(str(a), (p, max(a, 0.6)), textcoords="offset points", xytext=(0, 6), ha="center", fontsize=8)
+        ax.annotate(str(b), (p, b), textcoords="offset points", xytext=(0, -13), ha="center", fontsize=8,
+                    color="C1")
+    ax.set_yscale("log")
+    low = min(shapes["time steps"].clip(lower=1).min(), fields[f"field ({unit})"].min())
+    ax.set_ylim(bottom=low / 4)
+    ax.set_xticks(pos, [n.split("LFLB")[1].replace("_", " ") for n in names], rotation=30)
+    ax.set_xlabel("LFLB and layer")
+    ax.set_ylabel(f"count ({unit}, log scale)")
+    ax.legend(fontsize=8, loc="center left")
+    return ax
+
+
+def plot_first_block(signal, activations, *, sample_rate: int = 16000, hop_length: int = 512, pool: int = 4,
+                     channels: int = 16, seconds: float | None = None, axes=None, title: str = ""):
+    """What the first LFLB outputs for one utterance: the input (waveform or log-mel spectrogram, top) and
+    ``channels`` of the block's pooled output (bottom, one row per kernel, each scaled to its own range)
+    against time in seconds. ``activations``: (time steps, kernels) or (mel bands, frames, kernels), whose
+    time step is ``pool`` input steps; ``seconds`` limits the time axis (e.g. to the speech before the
+    padding). Each kernel's row is scaled between its 1st and 99th percentile. Returns the two axes.
+    Notebook: ``book/02_lflb.ipynb``."""
+    signal, activations = np.asarray(signal), np.asarray(activations)
+    if axes is None:
+        _, axes = plt.subplots(2, 1, figsize=(9, 5), layout="constrained", sharex=True)
+    top, bottom = axes
+    if signal.ndim == 1:
+        t = np.arange(len(signal)) / sample_rate
+        top.plot(t, signal, lw=0.4)
+        top.set_ylabel("amplitude")
+        step = pool / sample_rate
+        act = activations[:, :channels].T
+    else:
+        frame = hop_length / sample_rate
+        top.imshow(signal, origin="lower", aspect="auto", cmap="magma",
+                   extent=(0, signal.shape[1] * frame, 0, signal.shape[0]))
+        top.set_ylabel("mel band")
+        step = pool * frame
+        act = activations.max(axis=0)[:, :channels].T  # the strongest response over mel bands per frame
+    lo, hi = np.percentile(act, 1, axis=1, keepdims=True), np.percentile(act, 99, axis=1, keepdims=True)
+    act = np.clip((act - lo) / np.where(hi > lo, hi - lo, 1.0), 0.0, 1.0)
+    bottom.imshow(act, origin="lower", aspect="auto", cmap="viridis", interpolation="nearest",
+                  extent=(0, act.shape[1] * step, -0.5, act.shape[0] - 0.5))
+    bottom.set_ylabel("kernel (channel)")
+    bottom.set_yticks(np.arange(0, act.shape[0], max(1, act.shape[0] // 4)))
+    bottom.set_xlabel("time (s)")
+    if seconds is not None:
+        bottom.set_xlim(0, seconds)
+    top.set_title(title, fontsize=10)
+    return axes
+
+
+def plot_seen_frames(log_mel, seen: tuple[int, int], *, sample_rate: int = 16000, hop_length: int = 512, ax=None):
+    """A log-mel spectrogram (mel bands x frames) with the frames that no output of the 2D network's last
+    LFLB sees shaded: with Table 2's 'valid' pooling, 251 frames leave one time step whose receptive field
+    ends at frame ``seen[1]`` (:func:`sercnn.models.receptive_fields`). Returns the axes.
+    Notebook: ``book/02_lflb.ipynb``."""
+    ax = _axes(ax, figsize=(8, 3))
+    log_mel = np.asarray(log_mel)
+    frame = hop_length / sample_rate
+    n = log_mel.shape[1]
+    ax.imshow(log_mel, origin="lower", aspect="auto", cmap="magma", extent=(0, n * frame, 0, log_mel.shape[0]))
+    ax.axvspan((seen[1] + 1) * frame, n * frame, color="white", alpha=0.6, hatch="//",
+               label=f"frames {seen[1] + 1}–{n - 1}: never seen")
+    ax.axvline((seen[1] + 1) * frame, color="white", lw=1)
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("mel band")
+    ax.legend(loc="upper right", fontsize=8)
+    return ax
+
+# --- end of chapter 2 -------------------------------------------------------------------------------------
+
+# --- Chapter 3: the LSTM (book/03_lstm.ipynb) ----------------------------------------------------------
+
+#: How the chapter-3 figures draw each LSTM quantity: (label, colormap, value range or None for symmetric).
+_LSTM_PANELS = {
+    "i": ("input gate $i_t$ (eq. 7)", "viridis", (0.0, 1.0)),
+    "f": ("forget gate $f_t$ (eq. 6)", "viridis", (0.0, 1.0)),
+    "o": ("output gate $o_t$ (eq. 8)", "viridis", (0.0, 1.0)),
+    "g": ("candidate $g_t$ (eq. 9)", "coolwarm", (-1.0, 1.0)),
+    "c": ("cell state $c_t$ (eq. 9)", "coolwarm", None),
+    "h": ("output $h_t$ (eq. 10)", "coolwarm", (-1.0, 1.0)),
+}
+
+
+def _one_sequence(trace: dict, key: str, units) -> np.ndarray:
+    """(T, len(units)) of one quantity of a trace of ``sercnn.lstm_reference.lstm_sequence`` (first item
+    of a batch)."""
+    a = np.asarray(trace[key])
+    while a.ndim > 2:
+        a = a[0]
+    return a[:, list(units)]
+
+
+def plot_lstm_gates_heatmap(trace: dict, units=range(8), step_seconds: float | None = None,
+                            fixed_range: bool = False, ax=None):
+    """The LSTM's gates and states over time (eqs. 6-10), one heatmap per quantity (i, f, o, g, c, h):
+    rows are units, columns time steps. ``step_seconds`` labels time in seconds. Each panel's colour scale
+    spans its own values (symmetric about 0 for g, c, h), or with ``fixed_range`` the quantity's whole
+    range (0..1 for gates, -1..1 for g and h). ``ax``: six axes or None.
+
+    Notebook: book/03_lstm.ipynb. Returns the six axes.
+    """
+    units = list(units)
+    if ax is None:
+        _, ax = plt.subplots(len(_LSTM_PANELS), 1, figsize=(8.0, 9.0), sharex=True, layout="constrained")
+    axes = np.ravel(ax)
+    n_steps = np.asarray(trace["h"]).shape[-2]
+    x_end = n_steps * step_seconds if step_seconds else n_steps
+    for a, (key, (label, cmap, vrange)) in zip(axes, _LSTM_PANELS.items()):
+        values = _one_sequence(trace, key, units).T
+        if not fixed_range or vrange is None:
+            if cmap == "coolwarm":
+                lim = float(np.max(np.abs(values))) or 1.0
+                vrange = (-lim, lim)
+            else:
+                lo, hi = float(values.min()), float(values.max())
+                vrange = (lo, hi if hi > lo else lo + 1e-6)
+        image = a.imshow(values, aspect="auto", interpolation="nearest", cmap=cmap, vmin=vrange[0], vmax=vrange[1],
+                         extent=(0.0, x_end, len(units) - 0.5, -0.5))
+        a.set_yticks(range(len(units)), [str(u) for u in units])
+        a.set_ylabel("unit")
+        a.set_title(label, fontsize="medium", loc="left")
+        a.figure.colorbar(image, ax=a, pad=0.01, aspect=8)
+    axes[-1].set_xlabel("time (s)" if step_seconds else "time step")
+    return axes
+
+
+def plot_lstm_step(trace: dict, t: int, units=range(8), ax=None):
+    """The gates i, f, o, the candidate g and the states c, h of a few units at one time step ``t``
+    (eqs. 6-10), as bars. Notebook: book/03_lstm.ipynb. Returns the axes."""
+    units = list(units)
+    ax = _axes(ax)
+    rows = [
+        {"quantity": key, "unit": str(u), "value": float(v)}
+        for key in _LSTM_PANELS
+        for u, v in zip(units, _one_sequence(trace, key, units)[t])
+    ]
+    sns.barplot(data=pd.DataFrame(rows), x="quantity", y="value", hue="unit", ax=ax, palette="tab10")
+    ax.axhline(0.0, color="0.3", lw=0.8)
+    ax.set_xlabel("gate (i, f, o: 0..1) / candidate g, output h (-1..1) / cell state c (unbounded)")
+    ax.set_ylabel("value (dimensionless)")
+    top = max(1.05, float(np.abs(_one_sequence(trace, "c", units)).max()) * 1.05)
+    ax.set_ylim(-top, top)
+    ax.legend(title="unit", ncols=min(len(units), 8), fontsize="small", loc="lower left")
+    return ax
+
+
+def plot_lstm_traces(trace: dict, keys=("c", "h"), units=range(8), t: int | None = None,
+                     step_seconds: float | None = None, ax=None):
+    """Chosen quantities of a few units over time (solid ``c``, dashed ``h`` ...), with a cursor at step
+    ``t``. Notebook: book/03_lstm.ipynb. Returns the axes."""
+    units = list(units)
+    ax = _axes(ax)
+    styles = ["-", "--", ":", "-."]
+    colors = sns.color_palette("tab10", len(units))
+    for k, key in enumerate(keys):
+        values = _one_sequence(trace, key, units)
+        time = np.arange(len(values)) * (step_seconds or 1.0)
+        for color, u, column in zip(colors, units, values.T):
+            ax.plot(time, column, styles[k % len(styles)], color=color, lw=1.0,
+                    label=f"{key}, unit {u}" if k == 0 or u == units[0] else None)
+    if t is not None:
+        ax.axvline(t * (step_seconds or 1.0), color="k", lw=1.0)
+    ax.set_xlabel("time (s)" if step_seconds else "time step")
+    ax.set_ylabel(" / ".join(keys) + " (dimensionless)")
+    ax.legend(fontsize="x-small", ncols=4, loc="upper right")
+    return ax
+
+
+def plot_padded_state_distance(distance: dict, step_seconds: float | None = None, mark_steps: int | None = None,
+                               mark_label: str = "", label: str = "", ax=None):
+    """How far apart two sequences' LSTM states are after each padded step (the output of
+    ``sercnn.lstm_reference.padded_state_distance``), on a log scale: why end padding hurts the 1D network.
+    ``mark_steps`` draws a vertical line (e.g. the padding of a 2 s clip); ``label`` prefixes the legend
+    entries, so that several runs can share the axes. Notebook: book/03_lstm.ipynb."""
+    ax = _axes(ax)
+    steps = np.asarray(distance["steps"])
+    color = None
+    for key, style in (("h", "-"), ("c", "--")):
+        (line,) = ax.semilogy(steps, distance[key], style, color=color,
+                              label=(label + ": " if label else "") + f"$\\|{key}_a - {key}_b\\|$")
+        color = line.get_color()
+    if mark_steps is not None:
+        ax.axvline(mark_steps, color="0.3", lw=1.0, ls=":")
+        if mark_label:
+            ax.annotate(mark_label, (mark_steps, 0.9), xycoords=("data", "axes fraction"), ha="right",
+                        fontsize="small", xytext=(-4, 0), textcoords="offset points")
+    unit = f" (one step = {step_seconds * 1000:g} ms)" if step_seconds else ""
+    ax.set_xlabel("padded steps after the speech" + unit)
+    ax.set_ylabel("Euclidean distance between the two states")
+    ax.legend(loc="lower left", fontsize="small")
+    return ax
+
+
+# --- end of chapter 3 -------------------------------------------------------------------------------------
+
+# --- Chapters 4-5: training and evaluation (book/04_1d_cnn_lstm.ipynb, book/05_2d_cnn_lstm.ipynb) ------
+
+def history_frame(history: dict) -> pd.DataFrame:
+    """A run's per-epoch history (``record["history"]``) in long form: epoch, set, metric, value."""
+    rows = []
+    for key, values in history.items():
+        if key not in ("loss", "accuracy", "val_loss", "val_accuracy"):
+            continue
+        metric = key.removeprefix("val_")
+        subset = "validation" if key.startswith("val_") else "training"
+        for epoch, v in enumerate(values, start=1):
+            value = 100 * v if metric == "accuracy" and v is not None else v
+            rows.append({"epoch": epoch, "set": subset, "metric": metric, "value": value})
+    return pd.DataFrame(rows, columns=["epoch", "set", "metric", "value"])
+
+
+def training_curves(history: dict, axes=None, best_epoch: int | None = None, title: str | None = None):
+    """Loss and accuracy per epoch, training against validation (section 4.1, early stopping); a dotted
+    line marks the epoch the model was taken from. Returns the two axes.
+
+    Notebook: ``book/04_1d_cnn_lstm.ipynb``, ``book/05_2d_cnn_lstm.ipynb``.
+    """
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(10.0, 3.4), layout="constrained")
+    frame = history_frame(history)
+    for ax, metric, unit in zip(axes, ("loss", "accuracy"), ("cross-entropy", "%")):
+        part = frame[frame["metric"] == metric]
+        sns.lineplot(data=part, x="epoch", y="value", hue="set", marker="o", markersize=4, ax=ax)
+        ax.set(xlabel="epoch", ylabel=f"{metric} ({unit})")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        if best_epoch:
+            ax.axvline(best_epoch, color="0.4", linestyle=":", label=f"best epoch ({best_epoch})")
+        ax.legend(title=None)
+    if title:
+        axes[0].figure.suptitle(title)
+    return axes
+
+
+def compare_curves(histories: dict[str, dict], key: str = "val_accuracy", ax=None, chance: float | None = None):
+    """One history key (e.g. validation accuracy) of several runs on one axes, labelled by the dict's keys;
+    ``chance`` draws the accuracy of always answering the largest class. Returns the axes.
+
+    Notebook: ``book/05_2d_cnn_lstm.ipynb`` (the BatchNorm / early-stopping pitfall).
+    """
+    ax = _axes(ax)
+    scale = 100.0 if key.endswith("accuracy") else 1.0
+    for label, history in histories.items():
+        values = np.asarray(history[key], dtype=float) * scale
+        ax.plot(np.arange(1, len(values) + 1), values, marker="o", markersize=3, label=label)
+    if chance is not None:
+        ax.axhline(100 * chance, color="0.5", linestyle="--", label="majority class")
+    unit = "%" if scale == 100.0 else "cross-entropy"
+    ax.set(xlabel="epoch", ylabel=f"{key.replace('val_', 'validation ').replace('_', ' ')} ({unit})")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend()
+    return ax
+
+
+def confusion_matrix(result: dict, ax=None, title: str | None = None):
+    """A run's row-normalised confusion matrix in percent, the form of the paper's Tables 3-6 (rows: true
+    emotion, columns: predicted; each row sums to 100). ``result`` is ``record["metrics"]["test"]`` or any
+    output of :func:`sercnn.evaluation.metrics`. Returns the axes.
+
+    Notebook: ``book/04_1d_cnn_lstm.ipynb``, ``book/05_2d_cnn_lstm.ipynb``.
+    """
+    from .evaluation import confusion_frame
+
+    frame = confusion_frame(result, short=False)
+    ax = _axes(ax, figsize=(5.6, 4.6))
+    sns.heatmap(frame, annot=True, fmt=".0f", cmap="Blues", vmin=0, vmax=100, cbar_kws={"label": "% of the true class"},
+                square=True, ax=ax)
+    ax.set(xlabel="predicted emotion", ylabel="true emotion")
+    ax.set_title(title or f"accuracy {result['accuracy']:.1f} %, UAR {result['uar']:.1f} %")
+    return ax
+
+
+# --- end of chapters 4-5 ----------------------------------------------------------------------------------

@@ -1,0 +1,224 @@
+"""The book's interactions (ipywidgets). Each function returns a widget that a chapter displays; the
+logic it calls lives in the other modules, so the static HTML shows a figure drawn by ``sercnn.plots``
+beside the widget, and nbval runs a widget cell like any other.
+
+ipywidgets is imported lazily: the package works without it.
+"""
+
+from __future__ import annotations
+
+# --- Chapter 1: data -------------------------------------------------------------------------------------
+
+
+def utterance_explorer(df, emotion: str | None = None, speaker: str | None = None, utterance: str | None = None):
+    """Pick an emotion, a speaker and one of their utterances: hear it and see its waveform and log-mel
+    spectrogram (:func:`sercnn.plots.plot_utterance`). Only the default state is drawn on construction.
+    Notebook: ``book/01_data.ipynb``.
+    """
+    import ipywidgets as w
+    import matplotlib.pyplot as plt
+    from IPython.display import Audio, display
+
+    from .plots import _utterance_ids, plot_utterance
+
+    ids = _utterance_ids(df)
+    emotions = [c for c in df["emotion"].cat.categories if (df["emotion"] == c).any()]
+    speakers = sorted(df["speaker"].astype(str).unique())
+    emotion_box = w.Dropdown(options=emotions, value=emotion or emotions[0], description="emotion")
+    speaker_box = w.Dropdown(options=speakers, value=str(speaker or speakers[0]), description="speaker")
+    utterance_box = w.Dropdown(description="utterance")
+    out = w.Output()
+
+    def choices() -> list[str]:
+        rows = (df["emotion"] == emotion_box.value) & (df["speaker"].astype(str) == speaker_box.value)
+        return sorted(ids[rows])
+
+    def show(_=None) -> None:
+        with out:
+            out.clear_output(wait=True)
+            if utterance_box.value is None:
+                print(f"Speaker {speaker_box.value} has no {emotion_box.value} utterance in this corpus.")
+                return
+            row = df[ids == utterance_box.value].iloc[0]
+            sentence = f": \u201c{row['sentence']}\u201d" if row.get("sentence") else ""
+            display(Audio(filename=row["path"]))
+            axes = plot_utterance(row["path"], title=f"{utterance_box.value} ({row['emotion']}){sentence}")
+            display(axes[0].figure)
+            plt.close(axes[0].figure)
+
+    updating = False
+
+    def refresh(_=None) -> None:
+        nonlocal updating
+        updating = True  # new options select the first one (or None): draw once, below
+        try:
+            options = choices()
+            utterance_box.options = options
+            utterance_box.value = options[0] if options else None
+        finally:
+            updating = False
+        show()
+
+    def on_utterance(_=None) -> None:
+        if not updating:
+            show()
+
+    options = choices()
+    utterance_box.options = options
+    utterance_box.value = utterance if utterance in options else (options[0] if options else None)
+    emotion_box.observe(refresh, names="value")
+    speaker_box.observe(refresh, names="value")
+    utterance_box.observe(on_utterance, names="value")
+    show()
+    return w.VBox([w.HBox([emotion_box, speaker_box, utterance_box]), out])
+
+
+def audio_players(rows, label: str = "emotion"):
+    """A small HTML table of audio players, one per row of a manifest (``label`` column, utterance name,
+    player), the files embedded so that the static book plays them. Notebook: ``book/01_data.ipynb``."""
+    import base64
+    import html
+    from pathlib import Path
+
+    from IPython.display import HTML
+
+    from .plots import _utterance_ids
+
+    ids = _utterance_ids(rows)
+    lines = ["<table>", f"<tr><th>{html.escape(label)}</th><th>utterance</th><th>audio</th></tr>"]
+    for (_, row), name in zip(rows.iterrows(), ids):
+        data = base64.b64encode(Path(row["path"]).read_bytes()).decode("ascii")
+        lines.append(
+            f"<tr><td>{html.escape(str(row[label]))}</td><td><code>{html.escape(name)}</code></td>"
+            f'<td><audio controls preload="none" src="data:audio/wav;base64,{data}"></audio></td></tr>'
+        )
+    lines.append("</table>")
+    return HTML("\n".join(lines))
+
+# --- end of chapter 1 -------------------------------------------------------------------------------------
+
+# --- Chapter 2: the LFLB ---------------------------------------------------------------------------------
+
+
+def lflb_shapes_table(dim: int = 1, kernel: int = 3, conv_stride: int = 1, first_pool: int | None = None,
+                      pool: int = 4, pool_padding: str = "valid"):
+    """Output shape and receptive field of each layer of four LFLBs (Tables 1 and 2) with another kernel
+    size, convolution stride or pool size, on the paper's input (8 s: 128000 samples, or 128 x 251), by
+    :func:`sercnn.models.block_shapes` and :func:`sercnn.models.receptive_field_table` (no Keras model
+    is built). ``first_pool`` defaults to the paper's (4 for 1D, 2 for 2D). Notebook: ``book/02_lflb.ipynb``."""
+    import pandas as pd
+
+    from .models import lflb_geometry, receptive_field_table, shape_table
+
+    first_pool = first_pool or (4 if dim == 1 else 2)
+    pools = [first_pool] + [pool] * 3
+    geometry = lflb_geometry(dim, pools=pools, kernel=kernel, conv_stride=conv_stride, pool_padding=pool_padding)
+    input_shape = (128000, 1) if dim == 1 else (128, 251, 1)
+    shapes = shape_table(geometry, input_shape)
+    fields = receptive_field_table(geometry, input_shape)
+    return pd.concat([shapes, fields], axis=1)
+
+
+def lflb_shapes_widget():
+    """Sliders for the LFLB's kernel size, convolution stride and pool sizes, 1D or 2D, and 'valid' or
+    'same' pooling: the table of output shapes and receptive fields and the figure of
+    :func:`sercnn.plots.plot_shapes_and_fields` follow them (pure shape arithmetic, fast).
+    Notebook: ``book/02_lflb.ipynb``."""
+    import ipywidgets as w
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    from .plots import plot_shapes_and_fields
+
+    dim = w.ToggleButtons(options=[("1D (raw audio)", 1), ("2D (log-mel)", 2)], value=1, description="network")
+    kernel = w.IntSlider(value=3, min=1, max=15, step=2, description="conv kernel")
+    stride = w.IntSlider(value=1, min=1, max=4, description="conv stride")
+    first = w.IntSlider(value=4, min=1, max=8, description="pool, LFLB1")
+    pool = w.IntSlider(value=4, min=1, max=8, description="pool, LFLB2-4")
+    padding = w.ToggleButtons(options=["valid", "same"], value="valid", description="pooling")
+    out = w.Output()
+
+    def show(*_):
+        table = lflb_shapes_table(dim.value, kernel.value, stride.value, first.value, pool.value, padding.value)
+        unit = "samples" if dim.value == 1 else "frames"
+        with out:
+            out.clear_output(wait=True)
+            fig, ax = plt.subplots(figsize=(7.5, 3.4), layout="constrained")
+            plot_shapes_and_fields(table, table, ax=ax, unit=unit)
+            display(fig)
+            plt.close(fig)
+            display(table)
+
+    def paper_pool(change):
+        first.value = 4 if change["new"] == 1 else 2
+
+    dim.observe(paper_pool, names="value")
+    for control in (dim, kernel, stride, first, pool, padding):
+        control.observe(show, names="value")
+    show()
+    return w.VBox([w.HBox([dim, padding]), w.HBox([kernel, stride]), w.HBox([first, pool]), out])
+
+# --- end of chapter 2 -------------------------------------------------------------------------------------
+
+# --- Chapter 3: the LSTM ---------------------------------------------------------------------------------
+
+
+def lstm_gates_widget(trace: dict, units=range(8), step_seconds: float | None = None, t: int = 0):
+    """Step through an LSTM's gates over a sequence (eqs. 6-10): a slider over time steps; the figure shows
+    i, f, o, g, c, h of a few units at that step (bars) and c, h over the whole sequence with a cursor.
+    ``trace``: the output of ``sercnn.lstm_reference.lstm_sequence``. Notebook: book/03_lstm.ipynb."""
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+
+    from . import plots
+
+    units = list(units)
+    n_steps = len(plots._one_sequence(trace, "h", units))
+
+    def show(step: int) -> None:
+        _, (top, bottom) = plt.subplots(2, 1, figsize=(8.0, 6.0), layout="constrained")
+        plots.plot_lstm_step(trace, step, units, ax=top)
+        when = f" ({step * step_seconds:.3f} s)" if step_seconds else ""
+        top.set_title(f"time step {step}{when}", loc="left", fontsize="medium")
+        plots.plot_lstm_traces(trace, ("c", "h"), units, t=step, step_seconds=step_seconds, ax=bottom)
+        plt.show()
+
+    slider = widgets.IntSlider(value=t, min=0, max=n_steps - 1, step=1, description="time step",
+                               continuous_update=False, layout=widgets.Layout(width="90%"))
+    return widgets.interactive(show, step=slider)
+
+
+# --- end of chapter 3 -------------------------------------------------------------------------------------
+
+# --- Chapters 4-5: training ------------------------------------------------------------------------------
+
+def live_curves(title: str | None = None):
+    """A live training curve: returns ``(widget, on_epoch_end)``. Display the widget, then pass
+    ``on_epoch_end`` to :func:`sercnn.experiment.run` (or :func:`sercnn.training.train`); after each epoch
+    the loss and accuracy curves so far are redrawn (:func:`sercnn.plots.training_curves`).
+
+    Notebook: ``book/04_1d_cnn_lstm.ipynb``, ``book/05_2d_cnn_lstm.ipynb``.
+    """
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    from .plots import training_curves
+
+    out = widgets.Output(layout={"min_height": "280px"})
+    history: dict[str, list[float]] = {}
+
+    def on_epoch_end(epoch: int, logs: dict) -> None:
+        for k, v in logs.items():
+            history.setdefault(k, []).append(v)
+        best = int(max(range(len(history["val_accuracy"])), key=history["val_accuracy"].__getitem__)) + 1
+        axes = training_curves(history, best_epoch=best, title=title or f"epoch {epoch}")
+        with out:
+            out.clear_output(wait=True)
+            display(axes[0].figure)
+        plt.close(axes[0].figure)
+
+    return out, on_epoch_end
+
+
+# --- end of chapters 4-5 ----------------------------------------------------------------------------------
