@@ -169,23 +169,31 @@ def lstm_gates_widget(trace: dict, units=range(8), step_seconds: float | None = 
     ``trace``: the output of ``sercnn.lstm_reference.lstm_sequence``. Notebook: book/03_lstm.ipynb."""
     import ipywidgets as widgets
     import matplotlib.pyplot as plt
+    from IPython.display import display
 
     from . import plots
 
     units = list(units)
     n_steps = len(plots._one_sequence(trace, "h", units))
+    slider = widgets.IntSlider(value=t, min=0, max=n_steps - 1, step=1, description="time step",
+                               continuous_update=False, layout=widgets.Layout(width="90%"))
+    out = widgets.Output()
 
-    def show(step: int) -> None:
-        _, (top, bottom) = plt.subplots(2, 1, figsize=(8.0, 6.0), layout="constrained")
+    def show(_=None) -> None:
+        step = slider.value
+        fig, (top, bottom) = plt.subplots(2, 1, figsize=(8.0, 6.0), layout="constrained")
         plots.plot_lstm_step(trace, step, units, ax=top)
         when = f" ({step * step_seconds:.3f} s)" if step_seconds else ""
         top.set_title(f"time step {step}{when}", loc="left", fontsize="medium")
         plots.plot_lstm_traces(trace, ("c", "h"), units, t=step, step_seconds=step_seconds, ax=bottom)
-        plt.show()
+        with out:
+            out.clear_output(wait=True)
+            display(fig)
+        plt.close(fig)
 
-    slider = widgets.IntSlider(value=t, min=0, max=n_steps - 1, step=1, description="time step",
-                               continuous_update=False, layout=widgets.Layout(width="90%"))
-    return widgets.interactive(show, step=slider)
+    slider.observe(show, names="value")
+    show()
+    return widgets.VBox([slider, out])
 
 
 # --- end of chapter 3 -------------------------------------------------------------------------------------
