@@ -102,15 +102,22 @@ def papermill_command(chapter: str, parameters: dict) -> str:
 
 def run_directory(run_dir: str | None, name: str) -> Path:
     """Where a chapter's training run writes: ``run_dir`` if given (a full experiment, e.g.
-    ``results/book/...``), else a fresh folder in the per-user cache (quick runs leave the repository
-    untouched)."""
+    ``results/book-05-2d-si/03-08``), else a fresh folder under the system's temporary directory, so that
+    the quick runs of a book build leave neither the repository nor the per-user cache growing (the
+    chapter keeps the run's record in memory)."""
     if run_dir:
         return Path(run_dir)
-    from datetime import datetime
+    import tempfile
 
-    from .paths import cache_home
+    return Path(tempfile.mkdtemp(prefix=f"{name}-", dir=_scratch()))
 
-    return cache_home() / "book-runs" / f"{name}-{datetime.now():%Y%m%d-%H%M%S-%f}"
+
+def _scratch() -> Path:
+    import tempfile
+
+    folder = Path(tempfile.gettempdir()) / "sercnn-book-runs"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def find_results(start: str | Path | None = None) -> Path | None:

@@ -143,9 +143,11 @@ def test_papermill_command_and_run_directory(tmp_path, monkeypatch):
     cmd = notebook.papermill_command("05_2d_cnn_lstm", {"epochs": 100, "test_speakers": "03 08"})
     assert cmd == "papermill book/05_2d_cnn_lstm.ipynb 05_2d_cnn_lstm-out.ipynb -p epochs 100 -p test_speakers '03 08'"
     assert notebook.run_directory("results/x", "n") == Path("results/x")
-    monkeypatch.setenv("SERCNN_CACHE", str(tmp_path))
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr("tempfile.tempdir", None)
     first, second = notebook.run_directory(None, "n"), notebook.run_directory("", "n")
-    assert first != second and first.name.startswith("n-")
+    assert first != second and first.name.startswith("n-") and first.is_dir()
+    assert tmp_path in first.parents
 
 
 def test_find_results_walks_up(tmp_path):
