@@ -41,6 +41,32 @@ def _unanswered(answer: Any) -> bool:
     return answer is None
 
 
+# --- Chapter 0: introduction ----------------------------------------------------------------------------
+
+
+def check_largest_gap(answer: tuple[str, str, str] | None) -> Check:
+    """Chapter 0: the ``(corpus, protocol, network)`` key of ``sercnn.paper`` whose Table 7(a) "average
+    accuracy" exceeds its Table 7(b) "validation accuracy" the most."""
+    from .paper import TABLE_7A, TABLE_7B
+
+    if _unanswered(answer):
+        return NOT_ANSWERED
+    gaps = {key: TABLE_7A[key] - TABLE_7B[key] for key in TABLE_7A}
+    want = max(gaps, key=gaps.get)
+    try:
+        got = tuple(answer)
+    except TypeError:
+        got = (answer,)
+    if got == want:
+        right = f"{want}: {TABLE_7A[want]} against {TABLE_7B[want]}, a gap of {gaps[want]:.2f} points."
+        return _report(True, right, "")
+    if got in gaps:
+        return _report(False, "", f"the gap of {got} is {gaps[got]:.2f} points; one key has a larger gap.")
+    return _report(False, "", "answer with a key of sercnn.paper.TABLE_7A, e.g. ('emodb', 'speaker-dependent', '2d').")
+
+
+# --- end of chapter 0 -------------------------------------------------------------------------------------
+
 # --- Chapter 1: data -------------------------------------------------------------------------------------
 
 

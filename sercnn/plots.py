@@ -21,6 +21,47 @@ def _axes(ax=None, figsize=(7.0, 3.5)):
     return ax
 
 
+# --- Chapter 0: introduction (book/00_introduction.ipynb) --------------------------------------------------
+
+
+def paper_against_book(corpus: str, protocol: str, runs: list[dict] | None = None, ax=None):
+    """Table 7 of the paper for one corpus and protocol, 1D against 2D network: (a) "average accuracy" and
+    (b) "validation accuracy", beside this book's held-out test accuracy: the mean over the run records
+    ``runs`` of that corpus, protocol and network with held-out selection, on the whole corpus (the caller
+    chooses which records count). Returns the axes.
+
+    Notebook: ``book/00_introduction.ipynb``.
+    """
+    from .paper import TABLE_7A, TABLE_7B
+
+    rows = []
+    for network in ("1d", "2d"):
+        key = (corpus, protocol, network)
+        rows.append({"network": network.upper(), "source": "paper, Table 7(a) average", "accuracy %": TABLE_7A[key]})
+        rows.append({"network": network.upper(), "source": "paper, Table 7(b) validation",
+                     "accuracy %": TABLE_7B[key]})
+        held_out = [r["metrics"]["test"]["accuracy"] for r in runs or []
+                    if r["corpus"]["name"] == corpus and r["split"]["protocol"] == protocol
+                    and r["config"]["model"] == network and r["selection"]["mode"] == "held-out"
+                    and not r["corpus"].get("subset")]
+        if held_out:
+            rows.append({"network": f"{network.upper()}", "accuracy %": float(np.mean(held_out)),
+                         "source": "this book, held-out test (mean over runs)", "runs": len(held_out)})
+    frame = pd.DataFrame(rows)
+    counts = frame.dropna(subset=["runs"]).set_index("network")["runs"] if "runs" in frame else pd.Series()
+    frame["network"] = [f"{n}\n({int(counts[n])} held-out run{'s' if counts[n] > 1 else ''})" if n in counts else n
+                        for n in frame["network"]]
+    ax = _axes(ax, figsize=(7.0, 4.0))
+    sns.barplot(data=frame, x="network", y="accuracy %", hue="source", ax=ax)
+    for container in ax.containers:
+        ax.bar_label(container, fmt="%.1f", fontsize="small")
+    ax.set(xlabel="network", ylabel="accuracy (%)", ylim=(0, 105), title=f"{corpus}, {protocol}")
+    sns.move_legend(ax, "upper center", bbox_to_anchor=(0.5, -0.22), ncols=2, fontsize="small", title=None)
+    return ax
+
+
+# --- end of chapter 0 -------------------------------------------------------------------------------------
+
 # --- Chapter 1: data (book/01_data.ipynb) ----------------------------------------------------------------
 
 #: The utterances of the paper's Fig. 8 (speaker 03), one per emotion, in the order of its Table 3.

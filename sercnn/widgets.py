@@ -7,6 +7,39 @@ ipywidgets is imported lazily: the package works without it.
 
 from __future__ import annotations
 
+# --- Chapter 0: introduction ----------------------------------------------------------------------------
+
+
+def paper_explorer(runs: list[dict] | None = None, corpus: str = "emodb", protocol: str = "speaker-independent"):
+    """Pick a corpus and a protocol: the paper's Table 7(a) and 7(b) for both networks, beside this book's
+    held-out figure where committed run records ``runs`` have one (:func:`sercnn.plots.paper_against_book`).
+    Notebook: ``book/00_introduction.ipynb``."""
+    import ipywidgets as w
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    from .plots import paper_against_book
+
+    corpus_box = w.ToggleButtons(options=["emodb", "iemocap"], value=corpus, description="corpus")
+    protocol_box = w.ToggleButtons(options=["speaker-dependent", "speaker-independent"], value=protocol,
+                                   description="protocol")
+    out = w.Output()
+
+    def show(_=None) -> None:
+        ax = paper_against_book(corpus_box.value, protocol_box.value, runs)
+        with out:
+            out.clear_output(wait=True)
+            display(ax.figure)
+        plt.close(ax.figure)
+
+    corpus_box.observe(show, names="value")
+    protocol_box.observe(show, names="value")
+    show()
+    return w.VBox([corpus_box, protocol_box, out])
+
+
+# --- end of chapter 0 -------------------------------------------------------------------------------------
+
 # --- Chapter 1: data -------------------------------------------------------------------------------------
 
 
