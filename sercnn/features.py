@@ -31,7 +31,8 @@ from .paths import cache_home
 
 #: The paper's sample rate (section 3.5).
 SAMPLE_RATE = 16000
-#: Clip length in seconds (section 3.5): longer clips are cut, shorter ones zero-padded at the end.
+#: Clip length in seconds (section 3.5): longer clips are cut, shorter ones zero-padded (on the side that
+#: ``FeatureSettings.pad`` names; ``sercnn.experiment.PADDING`` chooses it per network).
 CLIP_SECONDS = 8.0
 #: Log-mel settings (section 3.5): "the FFT window length is 2048 and the hop length is 512".
 N_FFT = 2048
