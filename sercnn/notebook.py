@@ -40,9 +40,9 @@ def corpus_note(df: pd.DataFrame) -> Note:
         line += f"; subset: {df.attrs['subset']}"
     if corpus == "synthetic":
         return Note(
-            "> **Synthetic corpus.** Neither EmoDB nor a local copy could be had here, so this chapter runs on "
-            "voice-like signals that `sercnn` synthesises (not speech). The code is the same; the numbers say "
-            "nothing about emotion recognition.\n>\n> `" + line + "`"
+            "> **Synthetic corpus.** This chapter runs on voice-like signals that `sercnn` synthesises, not on "
+            "speech (corpus `auto` falls back to them where EmoDB cannot be had). The code is the same; the "
+            "numbers say nothing about emotion recognition.\n>\n> `" + line + "`"
         )
     return Note(f"> **Data used in this chapter**: `{line}`")
 
