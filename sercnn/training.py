@@ -61,13 +61,20 @@ def early_stop(val_accuracy: list[float], patience: int = PATIENCE,
     """
     best, best_epoch, wait = -np.inf, 0, 0
     for epoch, value in enumerate(val_accuracy, start=1):
-        if value > best:
-            best, best_epoch, wait = value, epoch, 0
-        elif epoch > start_from_epoch:
-            wait += 1
+        best, best_epoch, wait, _ = patience_step(best, best_epoch, wait, epoch, value, start_from_epoch)
         if wait >= patience:
             return epoch, best_epoch
     return len(val_accuracy), best_epoch
+
+
+def patience_step(best: float, best_epoch: int, wait: int, epoch: int, value: float,
+                  start_from_epoch: int) -> tuple[float, int, int, bool]:
+    """One epoch of the early-stopping bookkeeping that :func:`train` and :func:`early_stop` share:
+    ``(best, best_epoch, wait, improved)`` after an epoch with validation accuracy ``value``. An improvement
+    resets ``wait``; an epoch without one counts only after ``start_from_epoch``."""
+    if value > best:
+        return value, epoch, 0, True
+    return best, best_epoch, wait + int(epoch > start_from_epoch), False
 
 
 def make_optimizer(name: str = OPTIMIZER, learning_rate: float = LEARNING_RATE) -> keras.optimizers.Optimizer:
@@ -234,13 +241,11 @@ def train(
             state.history.setdefault(k, []).append(v)
         state.epoch_seconds.append(round(seconds, 3))
         state.epochs_done = epoch
-        improved = logs["val_accuracy"] > state.best_value
-        if improved:
-            state.best_value, state.best_epoch, state.wait = logs["val_accuracy"], epoch, 0
-            if ckpt is None:
-                best_weights = model.get_weights()
-        elif epoch > start_from_epoch:
-            state.wait += 1
+        state.best_value, state.best_epoch, state.wait, improved = patience_step(
+            state.best_value, state.best_epoch, state.wait, epoch, logs["val_accuracy"], start_from_epoch
+        )
+        if improved and ckpt is None:
+            best_weights = model.get_weights()
         if not np.isfinite(logs["loss"]):
             state.stop_reason = f"the training loss became {logs['loss']} at epoch {epoch}"
             warnings.warn(f"training stopped: {state.stop_reason}; the best epoch before it is kept", stacklevel=2)
