@@ -31,23 +31,10 @@ The backend is Keras': set KERAS_BACKEND=jax or torch to change it (default tens
 """
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="python -m sercnn",
-        description="Speech emotion recognition with the 1D and 2D CNN LSTM networks of Zhao, Mao & Chen (2019).",
-    )
-    p.add_argument("--version", action="version", version=f"sercnn {__version__}")
-    sub = p.add_subparsers(dest="command", required=True)
-
+def _add_run_options(t: argparse.ArgumentParser, *, split: bool = True, models: tuple = ("1d", "2d")) -> None:
+    """The data, protocol and training options that ``train``, ``protocol`` and ``search`` share
+    (``split=False``: without --split, --test-speakers and --fold, which ``protocol`` sets per fold)."""
     d = RunConfig()
-    t = sub.add_parser(
-        "train",
-        help="train a network and write a run record",
-        description="Train the 1D or 2D CNN LSTM network on a corpus under one evaluation protocol, with "
-        "early stopping, and write the run record.",
-        epilog=EPILOG_TRAIN,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
     g = t.add_argument_group("data")
     g.add_argument("--corpus", choices=["emodb", "iemocap", "synthetic", "auto"], default=d.corpus,
                    help="emodb: Berlin EmoDB (downloaded and verified if missing); iemocap: your licensed "
@@ -62,16 +49,19 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--jobs", type=int, default=None, dest="n_jobs",
                    help="threads for feature extraction (default: all cores)")
     g = t.add_argument_group("protocol")
-    g.add_argument("--model", choices=["1d", "2d"], default=d.model,
-                   help="1d: raw 8 s audio, Table 1; 2d: 128 x 251 log-mel spectrogram, Table 2 (default: %(default)s)")
-    g.add_argument("--split", choices=["speaker-dependent", "speaker-independent", "loso"], default=d.split,
-                   help="speaker-dependent: stratified random 80/20 of utterances; speaker-independent: 8 "
-                   "speakers train, 2 test; loso: leave one speaker out, the one named by --fold "
-                   "(default: %(default)s)")
-    g.add_argument("--test-speakers", nargs="+", default=None, metavar="SPK",
-                   help="speaker-independent: the two test speakers (default: one female and one male drawn "
-                   "with --seed)")
-    g.add_argument("--fold", default=None, metavar="SPK", help="loso: the speaker left out for testing")
+    g.add_argument("--model", choices=list(models), default=d.model,
+                   help="1d: raw 8 s audio, Table 1; 2d: 128 x 251 log-mel spectrogram, Table 2"
+                   + ("; svm-compare, svm-egemaps: openSMILE ComParE_2016 or eGeMAPSv02 functionals with a "
+                      "linear SVM (sercnn.baselines)" if len(models) > 2 else "") + " (default: %(default)s)")
+    if split:
+        g.add_argument("--split", choices=["speaker-dependent", "speaker-independent", "loso"], default=d.split,
+                       help="speaker-dependent: stratified random 80/20 of utterances; speaker-independent: 8 "
+                       "speakers train, 2 test; loso: leave one speaker out, the one named by --fold "
+                       "(default: %(default)s)")
+        g.add_argument("--test-speakers", nargs="+", default=None, metavar="SPK",
+                       help="speaker-independent: the two test speakers (default: one female and one male drawn "
+                       "with --seed)")
+        g.add_argument("--fold", default=None, metavar="SPK", help="loso: the speaker left out for testing")
     g.add_argument("--selection", choices=["held-out", "paper"], default=d.selection,
                    help="held-out: early stopping watches a validation set carved from the training speakers, "
                    "the test set is touched once; paper: it watches the test set, as the paper did "
@@ -85,6 +75,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="where clips shorter than 8 s get their zeros (the paper does not say); default: the "
                    "network's, start for 1d (its LSTM keeps only its last state), end for 2d (Table 2's "
                    "pooling sees only the first 4.1 s)")
+    g.add_argument("--seconds", type=float, default=d.seconds,
+                   help="the input window in seconds: longer clips are cut, shorter ones padded (the paper: 8; "
+                   "see sercnn.experiment.WINDOW_SECONDS for shorter windows) (default: %(default)s)")
     g.add_argument("--seed", type=int, default=d.seed,
                    help="seeds the split, the weights and the batch order (default: %(default)s)")
     g = t.add_argument_group("training (defaults and their sources: sercnn.training, sercnn.models)")
@@ -112,6 +105,53 @@ def _parser() -> argparse.ArgumentParser:
                    help="mixed_bfloat16 computes in bfloat16 with float32 weights: about 1.7x faster training "
                    "of the 2D network on CPUs with bfloat16 units (bench/NOTES.md), numerics differ "
                    "slightly (default: %(default)s)")
+
+
+def _add_engine_options(parser: argparse.ArgumentParser, what: str) -> None:
+    g = parser.add_argument_group("engine (sercnn.engines)")
+    g.add_argument("--engine", choices=["local", "ray"], default="local",
+                   help=f"local: {what} run on this machine; ray: {what} are Ray tasks on the cluster at --address "
+                   "(pip install \"sercnn[distributed]\") (default: %(default)s)")
+    g.add_argument("--address", default=None,
+                   help="ray: the cluster to join (e.g. auto, or ray://host:10001); default: start a local one")
+    g.add_argument("--parallel", type=int, default=None,
+                   help=f"{what} at a time (default: local, one per 4 cores; ray: as many as the cluster fits)")
+
+
+EPILOG_PROTOCOL = """\
+examples:
+  python -m sercnn protocol speaker-independent --model 2d --out results/emodb-2d-si
+  python -m sercnn protocol loso --model svm-compare --out results/emodb-svm-compare-loso
+  python -m sercnn protocol speaker-dependent --model 1d --seconds 2 --out runs/1d-sd
+  python -m sercnn protocol loso --model 2d --engine ray --address auto --out runs/2d-loso   # on a Ray cluster
+"""
+
+EPILOG_SEARCH = """\
+examples:
+  python -m sercnn search --model 2d --test-speakers 03 08 --trials 30 --out results/search-2d-tpe
+  python -m sercnn search --model 2d --test-speakers 03 08 --trials 30 --algo random --out results/search-2d-random
+  python -m sercnn search --corpus synthetic --epochs 3 --trials 4 --out runs/quick-search
+  python -m sercnn search --model 2d --test-speakers 03 08 --engine ray --address auto --out runs/ray-search
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m sercnn",
+        description="Speech emotion recognition with the 1D and 2D CNN LSTM networks of Zhao, Mao & Chen (2019).",
+    )
+    p.add_argument("--version", action="version", version=f"sercnn {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    t = sub.add_parser(
+        "train",
+        help="train a network and write a run record",
+        description="Train the 1D or 2D CNN LSTM network on a corpus under one evaluation protocol, with "
+        "early stopping, and write the run record.",
+        epilog=EPILOG_TRAIN,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_run_options(t)
     g = t.add_argument_group("output")
     g.add_argument("--runs-dir", default="runs", help="parent of run directories (default: %(default)s)")
     g.add_argument("--run-name", default=None,
@@ -120,6 +160,52 @@ def _parser() -> argparse.ArgumentParser:
                    help="continue an interrupted run from its last finished epoch, with the configuration "
                    "stored in RUN_DIR/run.json (the other options are ignored)")
     g.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+    pr = sub.add_parser(
+        "protocol",
+        help="run a whole evaluation protocol, one run per fold, and summarise it",
+        description="Run every fold of an evaluation protocol (section 4.1-4.2) with one network or the "
+        "shallow baseline, folds in parallel, into OUT/<fold>/record.json, and write OUT/summary.json: mean and "
+        "standard deviation over folds of accuracy and UAR, the pooled confusion matrix, wall time and hardware. "
+        "Re-running the same command keeps finished folds and resumes interrupted ones.",
+        epilog=EPILOG_PROTOCOL,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    pr.add_argument("protocol", choices=["speaker-dependent", "speaker-independent", "loso"],
+                    help="speaker-dependent: stratified 80/20, one fold per --seeds; speaker-independent: "
+                    "male+female test pairs that test every speaker once (EmoDB: 03-08 10-09 11-13 12-14 15-16); "
+                    "loso: one fold per speaker")
+    _add_run_options(pr, split=False, models=("1d", "2d", "svm-compare", "svm-egemaps"))
+    g = pr.add_argument_group("folds")
+    g.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4],
+                   help="speaker-dependent: the seeds of the splits (default: %(default)s)")
+    g.add_argument("--only", nargs="+", default=None, metavar="FOLD",
+                   help="run only these folds (e.g. 03-08, seed2, 11)")
+    g.add_argument("--out", required=True, help="folder for the fold records and summary.json")
+    _add_engine_options(pr, "folds")
+
+    se = sub.add_parser(
+        "search",
+        help="hyperparameter search with hyperopt's TPE (section 3.4)",
+        description="Search the optimizer, learning rate, batch size, L2 penalty, BatchNorm momentum and dropout "
+        "with hyperopt's TPE (or random search). Each trial trains on the outer split's training speakers minus "
+        "two validation speakers and scores accuracy on those; the outer test speakers are never seen. Trials are "
+        "saved after each one (OUT/trials.pkl, OUT/trials/<id>/record.json); the same command resumes. "
+        "OUT/search.json holds the table and the command that trains the best configuration.",
+        epilog=EPILOG_SEARCH,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_run_options(se)
+    g = se.add_argument_group("search")
+    g.add_argument("--trials", type=int, default=20, help="number of trials (default: %(default)s)")
+    g.add_argument("--algo", choices=["tpe", "random"], default="tpe",
+                   help="tpe: hyperopt's Tree-structured Parzen Estimator, as the paper; random: draws from the "
+                   "same prior, for comparison (default: %(default)s)")
+    g.add_argument("--validation-speakers", nargs="+", default=None, metavar="SPK",
+                   help="the training speakers that score each trial (default: a male and a female drawn "
+                   "with --seed)")
+    g.add_argument("--out", required=True, help="folder for the trials and search.json")
+    _add_engine_options(se, "trials")
 
     e = sub.add_parser(
         "evaluate",
@@ -144,9 +230,66 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _config_from(args: argparse.Namespace) -> RunConfig:
-    fields = RunConfig.__dataclass_fields__
-    return RunConfig(**{k: v for k, v in vars(args).items() if k in fields})
+def _config_from(args: argparse.Namespace, cls=RunConfig):
+    fields = cls.__dataclass_fields__
+    return cls(**{k: v for k, v in vars(args).items() if k in fields})
+
+
+def _protocol(args: argparse.Namespace, argv: list[str]) -> int:
+    from .baselines import BASELINES, BaselineConfig
+    from .protocol import fold_table, run_protocol
+
+    if args.model in BASELINES:
+        base = _config_from(args, BaselineConfig)
+    else:
+        base = _config_from(args)
+    command = shlex.join(["python", "-m", "sercnn", *argv])
+    try:
+        summary = run_protocol(args.protocol, base, args.out, seeds=args.seeds, only=args.only, engine=args.engine,
+                               address=args.address, parallel=args.parallel, command=command)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted; finished folds are kept. Continue with the same command:\n  {command}",
+              file=sys.stderr)
+        return 130
+    print(f"{summary['protocol']}, {summary['model']}, {summary['corpus']}: {len(summary['folds'])} folds in "
+          f"{summary['wall_seconds'] / 60:.1f} min")
+    print(fold_table(summary).to_string())
+    a, u = summary["accuracy"], summary["uar"]
+    print(f"accuracy {a['mean']:.2f} +- {a['sd']:.2f} %, UAR {u['mean']:.2f} +- {u['sd']:.2f} % "
+          "(mean +- sd over folds)")
+    print(f"summary: {Path(args.out) / 'summary.json'}")
+    return 0
+
+
+def _search(args: argparse.Namespace, argv: list[str]) -> int:
+    from dataclasses import asdict
+
+    from .search import SearchConfig, search, trials_frame
+
+    base = _config_from(args)
+    cfg = SearchConfig(base=asdict(base), trials=args.trials, algo=args.algo, seed=args.seed,
+                       validation_speakers=args.validation_speakers)
+    command = shlex.join(["python", "-m", "sercnn", *argv])
+    try:
+        summary = search(cfg, args.out, engine=args.engine, address=args.address, parallel=args.parallel,
+                         command=command)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted; finished trials are kept. Continue with the same command:\n  {command}",
+              file=sys.stderr)
+        return 130
+    print(f"{summary['outer_split']}; objective: {summary['objective']}")
+    with pd_options():
+        print(trials_frame(summary).round(4).to_string())
+    best = summary["best"]
+    print(f"best: trial {best['number']}, validation accuracy {best['accuracy']:.2f} %")
+    print(f"train it on the outer split:\n  {summary['final_command']}")
+    return 0
+
+
+def pd_options():
+    import pandas as pd
+
+    return pd.option_context("display.width", 200, "display.max_columns", 20)
 
 
 def _train(args: argparse.Namespace, argv: list[str]) -> int:
@@ -246,6 +389,10 @@ def main(argv: list[str] | None = None) -> int:
             return _train(args, argv)
         if args.command == "summary":
             return _summary(args)
+        if args.command == "protocol":
+            return _protocol(args, argv)
+        if args.command == "search":
+            return _search(args, argv)
         return _evaluate(args)
     except (SercnnError, OSError, ValueError) as exc:  # bad input: one clear line, no traceback
         print(f"error: {exc}", file=sys.stderr)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -41,7 +42,11 @@ N_MELS = 128
 #: Dynamic range kept below the loudest bin of each utterance (librosa's default for ``power_to_db``).
 TOP_DB = 80.0
 
-FeatureKind = Literal["waveform", "logmel"]
+#: openSMILE functionals (:mod:`sercnn.baselines`): one vector per utterance, computed on the whole clip at
+#: 16 kHz (not cut or padded: padding would change every statistic), with its length.
+FUNCTIONALS = {"ComParE_2016": 6373, "eGeMAPSv02": 88}
+
+FeatureKind = Literal["waveform", "logmel", "ComParE_2016", "eGeMAPSv02"]
 Padding = Literal["end", "start"]
 
 
@@ -63,7 +68,7 @@ class FeatureSettings:
     def cached(self) -> bool:
         """Only log-mel arrays are cached: an 8 s waveform is larger on disk than most source files and
         reading it back saves little over decoding and resampling again."""
-        return self.kind == "logmel"
+        return self.kind != "waveform"
 
     def key(self) -> str:
         text = json.dumps(asdict(self), sort_keys=True)
@@ -71,6 +76,8 @@ class FeatureSettings:
 
     @property
     def shape(self) -> tuple[int, ...]:
+        if self.kind in FUNCTIONALS:
+            return (FUNCTIONALS[self.kind],)
         n = int(round(self.sample_rate * self.seconds))
         if self.kind == "waveform":
             return (n,)
@@ -95,8 +102,9 @@ def load_audio(
     return y
 
 
-def _read_clip(path: Path, sr: int, seconds: float, pad: Padding = "end") -> tuple[np.ndarray, list[str]]:
-    """:func:`load_audio` without the warnings: the clip and the conversions it needed."""
+def _read_clip(path: Path, sr: int, seconds: float | None, pad: Padding = "end") -> tuple[np.ndarray, list[str]]:
+    """:func:`load_audio` without the warnings: the clip and the conversions it needed (``seconds=None``:
+    the whole clip, neither cut nor padded)."""
     try:
         y, file_sr = sf.read(path, dtype="float32", always_2d=True)
     except Exception as exc:
@@ -116,6 +124,8 @@ def _read_clip(path: Path, sr: int, seconds: float, pad: Padding = "end") -> tup
 
         notes.append(f"sample rate {file_sr} Hz, resampled to {sr} Hz")
         y = soxr.resample(y, file_sr, sr, quality="HQ").astype(np.float32, copy=False)
+    if seconds is None:
+        return y, notes
     return fix_length(y, int(round(sr * seconds)), pad), notes
 
 
@@ -183,6 +193,32 @@ def log_mel(
     return librosa.power_to_db(mel, ref=1.0, top_db=top_db).astype(np.float32)
 
 
+_SMILE = threading.local()
+
+
+def functionals(y: np.ndarray, sr: int, feature_set: str = "ComParE_2016") -> np.ndarray:
+    """openSMILE's utterance-level functionals of a clip (``opensmile`` package): ComParE_2016 (6373 values,
+    the ComParE 2016 challenge set) or eGeMAPSv02 (88, the Geneva minimalistic set), as float32.
+
+    Notebook: ``book/07_results.ipynb``.
+    """
+    if feature_set not in FUNCTIONALS:
+        raise ValueError(f"feature_set must be one of {sorted(FUNCTIONALS)}, got {feature_set!r}")
+    try:
+        import opensmile
+    except ImportError as exc:  # pragma: no cover - depends on the installation
+        raise ImportError('openSMILE features need the opensmile package: pip install "sercnn[baselines]"') from exc
+    smiles = getattr(_SMILE, "by_set", None)
+    if smiles is None:
+        smiles = _SMILE.by_set = {}
+    if feature_set not in smiles:  # one extractor per thread and feature set
+        smiles[feature_set] = opensmile.Smile(
+            feature_set=getattr(opensmile.FeatureSet, feature_set), feature_level=opensmile.FeatureLevel.Functionals
+        )
+    values = smiles[feature_set].process_signal(np.asarray(y, dtype=np.float32), sr).to_numpy()[0]
+    return np.nan_to_num(values.astype(np.float32), nan=0.0, posinf=0.0, neginf=0.0)
+
+
 def compute(path: str | Path, settings: FeatureSettings) -> np.ndarray:
     """The feature array of one file under ``settings`` (warning about conversions as :func:`load_audio`)."""
     array, notes = _compute_quietly(Path(path), settings)
@@ -192,6 +228,9 @@ def compute(path: str | Path, settings: FeatureSettings) -> np.ndarray:
 
 
 def _compute_quietly(path: Path, settings: FeatureSettings) -> tuple[np.ndarray, list[str]]:
+    if settings.kind in FUNCTIONALS:
+        y, notes = _read_clip(path, settings.sample_rate, None)
+        return functionals(y, settings.sample_rate, settings.kind), notes
     y, notes = _read_clip(path, settings.sample_rate, settings.seconds, settings.pad)
     if settings.kind == "waveform":
         return y, notes
@@ -351,7 +390,9 @@ def _compute_many(paths: list[Path], settings: FeatureSettings, *, n_jobs: int |
         results = []
         # Threads, not processes: reading, resampling (soxr) and the FFTs release the GIL, and threads
         # start at once where worker processes would each pay librosa's import (about a second).
-        parallel = Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator", batch_size=8)
+        # openSMILE is not thread-safe (two extractors in two threads corrupt the heap): processes.
+        prefer = "processes" if settings.kind in FUNCTIONALS else "threads"
+        parallel = Parallel(n_jobs=n_jobs, prefer=prefer, return_as="generator", batch_size=8)
         for r in parallel(delayed(_compute_one)(p, settings) for p in paths):
             results.append(r)
             bar.update()

@@ -1,0 +1,174 @@
+"""The shallow baseline a speech-emotion researcher runs first: openSMILE functionals and a linear SVM.
+
+Per utterance, openSMILE's ComParE_2016 (6373 values) or eGeMAPSv02 (88) functionals of the whole clip
+(:func:`sercnn.features.functionals`); standardised with statistics of the training fold only; a linear
+support vector machine (scikit-learn's ``LinearSVC``, one-vs-rest) whose penalty ``C`` is chosen by
+cross-validation *inside* the training fold, grouped by speaker where the protocol is speaker-independent,
+so the test fold never chooses anything. Same corpus, folds, metrics and run records as the networks:
+``python -m sercnn protocol speaker-independent --model svm-compare``.
+
+Notebook: ``book/07_results.ipynb``.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+import time
+import warnings
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from . import records, splits
+from .datasets import class_names, describe, labels
+from .features import FeatureSettings, extract
+
+#: Baseline names (``--model``) and the openSMILE feature set each uses.
+BASELINES = {"svm-compare": "ComParE_2016", "svm-egemaps": "eGeMAPSv02"}
+#: Candidate SVM penalties; the inner cross-validation picks one per fold.
+C_GRID = (1e-4, 1e-3, 1e-2, 1e-1, 1.0)
+#: Folds of the inner cross-validation on the training data.
+INNER_FOLDS = 5
+
+
+@dataclass
+class BaselineConfig:
+    """What decides a baseline run (the split fields mean what they mean in ``experiment.RunConfig``)."""
+
+    corpus: str = "emodb"
+    data_root: str | None = None
+    model: Literal["svm-compare", "svm-egemaps"] = "svm-compare"
+    split: str = "speaker-independent"
+    test_speakers: list[str] | None = None
+    fold: str | None = None
+    seed: int = 0
+    max_per_speaker_class: int | None = None
+    c_grid: list[float] = field(default_factory=lambda: list(C_GRID))
+    n_jobs: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.model not in BASELINES:
+            raise ValueError(f"baseline model must be one of {sorted(BASELINES)}, got {self.model!r}")
+        if self.split not in ("speaker-dependent", "speaker-independent", "loso"):
+            raise ValueError(f"unknown split {self.split!r}")
+        if self.split == "loso" and self.fold is None:
+            raise ValueError("a loso run needs fold= (the test speaker)")
+
+
+def make_classifier(c: float = 1e-2, seed: int = 0):
+    """Standardisation (fitted on the data the pipeline is fitted on) and a linear SVM."""
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import LinearSVC
+
+    return make_pipeline(StandardScaler(), LinearSVC(C=c, max_iter=20000, random_state=seed))
+
+
+def fit(x: np.ndarray, y: np.ndarray, groups: np.ndarray | None, c_grid=C_GRID, seed: int = 0):
+    """The pipeline refitted on all of ``x`` with the ``C`` that scored best (mean accuracy) in a
+    cross-validation on ``x`` alone: grouped by ``groups`` (speakers) where given, else stratified."""
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.model_selection import GridSearchCV, GroupKFold, StratifiedKFold
+
+    n_groups = len(np.unique(groups)) if groups is not None else 0
+    if groups is not None and n_groups >= 2:
+        cv = GroupKFold(n_splits=min(INNER_FOLDS, n_groups))
+    else:
+        groups = None
+        cv = StratifiedKFold(n_splits=min(INNER_FOLDS, int(np.bincount(y).min())), shuffle=True, random_state=seed)
+    search = GridSearchCV(make_classifier(seed=seed), {"linearsvc__C": list(c_grid)}, cv=cv, scoring="accuracy")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search.fit(x, y, groups=groups)
+    return search
+
+
+def run(cfg: BaselineConfig, run_dir: str | Path, *, command: str | None = None, progress: bool = True) -> dict:
+    """One baseline run into ``run_dir/record.json``, on the split ``cfg`` names; returns the record."""
+    from .evaluation import metrics
+    from .experiment import make_split, resolve_corpus, subset, utterance_ids
+
+    t_total = time.perf_counter()
+    run_dir = Path(run_dir)
+    created = records.now()
+    df = resolve_corpus(cfg.corpus, cfg.data_root)
+    if cfg.max_per_speaker_class:
+        df = subset(df, cfg.max_per_speaker_class, cfg.seed)
+    corpus = df.attrs.get("corpus", cfg.corpus)
+    timings = {}
+    t0 = time.perf_counter()
+    settings = FeatureSettings(kind=BASELINES[cfg.model])
+    x, report = extract(df, settings, n_jobs=cfg.n_jobs, progress=progress, return_report=True)
+    timings["features_s"] = time.perf_counter() - t0
+    y, names = labels(df), class_names(df)
+    train_pos, test_pos = make_split(df, cfg)
+    speaker = df["speaker"].astype(str).to_numpy()
+    groups = speaker[train_pos] if cfg.split != "speaker-dependent" else None
+
+    t0 = time.perf_counter()
+    search = fit(x[train_pos], y[train_pos], groups, cfg.c_grid, cfg.seed)
+    timings["fit_s"] = time.perf_counter() - t0
+    predicted = search.best_estimator_.predict(x)
+    timings["total_s"] = time.perf_counter() - t_total
+    protocol = {"loso": "leave-one-speaker-out"}.get(cfg.split, cfg.split)
+    record = {
+        "run": run_dir.name,
+        "created": created,
+        "finished": records.now(),
+        "command": command or shlex.join([Path(sys.executable).name, *sys.argv]),
+        "git": records.git_commit(),
+        "config": asdict(cfg),
+        "corpus": {
+            "name": corpus,
+            "description": describe(df),
+            "source": df.attrs.get("source"),
+            "subset": df.attrs.get("subset"),
+            "n_utterances": len(df),
+            "n_speakers": int(df["speaker"].nunique()),
+            "classes": names,
+            "fingerprint": records.data_fingerprint(df, report.digests),
+        },
+        "features": {"settings": asdict(settings), "shape": list(settings.shape), "extraction": report.summary(),
+                     "standardizer": "per feature, fitted on the training fold (inside each inner fold too)"},
+        "split": {
+            "protocol": protocol,
+            "seed": cfg.seed,
+            **splits.describe(df, train_pos, test_pos),
+            "test_utterances": utterance_ids(df, test_pos),
+        },
+        "selection": {
+            "mode": "held-out",
+            "monitored": f"C chosen by {search.n_splits_}-fold cross-validation on the training fold "
+            f"({'grouped by speaker' if groups is not None else 'stratified by emotion'}); the test set is used once",
+            "c": float(search.best_params_["linearsvc__C"]),
+            "inner_scores": {str(c): round(100 * float(s), 2)
+                             for c, s in zip(cfg.c_grid, search.cv_results_["mean_test_score"])},
+        },
+        "model": {"name": f"linear SVM on openSMILE {settings.kind} functionals", "parameters": int(
+            (len(names) if len(names) > 2 else 1) * (settings.shape[0] + 1))},
+        "environment": {**records.hardware(), "versions": _versions()},
+        "timings": {k: round(v, 2) for k, v in timings.items()},
+        "metrics": {
+            "test": metrics(y[test_pos], predicted[test_pos], names),
+            "whole_database": {**metrics(y, predicted, names),
+                               "note": "every utterance, training ones included; not a held-out estimate"},
+        },
+        "test_predictions": predicted[test_pos].tolist(),
+    }
+    records.write_record(run_dir, record)
+    return record
+
+
+def _versions() -> dict:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for name in ("opensmile", "scikit-learn", "numpy"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = None
+    return out

@@ -1,0 +1,215 @@
+"""Whole evaluation protocols (paper section 4.1-4.2): one run per fold, the folds in parallel, and a summary.
+
+- ``speaker-dependent``: stratified random 80/20 splits of the utterances, one per seed (5 seeds).
+- ``speaker-independent``: 8 speakers train, 2 test, over male+female test pairs that test every speaker
+  once (EmoDB: 03-08, 10-09, 11-13, 12-14, 15-16).
+- ``loso``: leave one speaker out, one fold per speaker (10 on EmoDB and IEMOCAP).
+
+``python -m sercnn protocol`` writes ``<out>/<fold>/record.json`` per fold and ``<out>/summary.json``: mean
+and standard deviation over folds of accuracy and UAR, the pooled confusion matrix, the wall time of the
+whole protocol and the hardware. Re-running the same command into the same folder keeps finished folds and
+resumes interrupted ones. The same command runs the shallow baseline (``--model svm-compare``,
+``svm-egemaps``; see :mod:`sercnn.baselines`) on exactly the same folds.
+
+Notebook: ``book/07_results.ipynb``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from pathlib import Path
+from typing import Literal, Sequence
+
+import numpy as np
+import pandas as pd
+
+from . import records
+from .engines import Engine, default_parallel, run_jobs
+
+Protocol = Literal["speaker-dependent", "speaker-independent", "loso"]
+PROTOCOLS = ("speaker-dependent", "speaker-independent", "loso")
+#: EmoDB's five male+female test pairs (section 4.2 trains on 8 speakers and tests on 2): every speaker is
+#: tested once.
+EMODB_PAIRS = (("03", "08"), ("10", "09"), ("11", "13"), ("12", "14"), ("15", "16"))
+#: Seeds of the five speaker-dependent 80/20 splits.
+SD_SEEDS = (0, 1, 2, 3, 4)
+SUMMARY_NAME = "summary.json"
+
+
+def speaker_pairs(df: pd.DataFrame) -> list[tuple[str, str]]:
+    """Test pairs that cover every speaker once: EmoDB's :data:`EMODB_PAIRS`; otherwise males and females
+    in sorted order, zipped (IEMOCAP: the two actors of each session), else consecutive speakers."""
+    speakers = sorted(df["speaker"].astype(str).unique())
+    if set(speakers) == {s for pair in EMODB_PAIRS for s in pair}:
+        return [tuple(p) for p in EMODB_PAIRS]
+    by_gender = df.groupby(df["gender"].astype(str))["speaker"].unique() if "gender" in df else {}
+    males = sorted(map(str, by_gender.get("male", [])))
+    females = sorted(map(str, by_gender.get("female", [])))
+    if males and len(males) == len(females) and len(males) + len(females) == len(speakers):
+        return list(zip(males, females))
+    if len(speakers) % 2:
+        raise ValueError(f"{len(speakers)} speakers cannot be split into test pairs that cover each once")
+    return [(speakers[i], speakers[i + 1]) for i in range(0, len(speakers), 2)]
+
+
+def folds(protocol: Protocol, df: pd.DataFrame, base, seeds: Sequence[int] = SD_SEEDS) -> list[tuple[str, object]]:
+    """``(fold name, config)`` for every fold of ``protocol``: ``base`` (a ``RunConfig`` or
+    ``BaselineConfig``) with the split fields set."""
+    replace = dataclasses.replace
+    if protocol == "speaker-dependent":
+        return [(f"seed{s}", replace(base, split=protocol, seed=int(s), test_speakers=None, fold=None))
+                for s in seeds]
+    if protocol == "speaker-independent":
+        return [(f"{a}-{b}", replace(base, split=protocol, test_speakers=[a, b], fold=None))
+                for a, b in speaker_pairs(df)]
+    if protocol == "loso":
+        return [(s, replace(base, split="loso", fold=s, test_speakers=None))
+                for s in sorted(df["speaker"].astype(str).unique())]
+    raise ValueError(f"protocol must be one of {PROTOCOLS}, got {protocol!r}")
+
+
+def run_fold(kind: str, config: dict, run_dir: str, command: str) -> dict:
+    """Run one fold into ``run_dir`` (a worker's entry point: plain arguments in, a small summary out). A
+    finished fold of the same configuration is not run again."""
+    path = Path(run_dir) / records.RECORD_NAME
+    if path.exists():
+        done = records.load_record(path)
+        if done.get("config") == json.loads(json.dumps(config)):
+            return fold_summary(done)
+    if kind == "network":
+        import keras
+
+        from .experiment import RunConfig, run
+
+        record = run(RunConfig(**config), run_dir, command=command, progress=False)
+        keras.backend.clear_session()
+    else:
+        from .baselines import BaselineConfig, run
+
+        record = run(BaselineConfig(**config), run_dir, command=command, progress=False)
+    return fold_summary(record)
+
+
+def fold_summary(record: dict) -> dict:
+    """The figures of one fold's record that the protocol summary keeps."""
+    test, whole = record["metrics"]["test"], record["metrics"]["whole_database"]
+    training = record.get("training", {})
+    return {
+        "run": record["run"],
+        "test_speakers": record["split"]["test_speakers"],
+        "seed": record["split"]["seed"],
+        "n_test": test["n"],
+        "accuracy": test["accuracy"],
+        "uar": test["uar"],
+        "whole_database_accuracy": whole["accuracy"],
+        "confusion": test["confusion"],
+        "classes": test["classes"],
+        "best_epoch": training.get("best_epoch"),
+        "train_seconds": training.get("train_seconds", record.get("timings", {}).get("fit_s")),
+    }
+
+
+def mean_sd(values: Sequence[float]) -> dict:
+    """Mean and sample standard deviation (ddof 1; 0 for one value), rounded to 2 decimals."""
+    v = np.asarray(values, dtype=float)
+    return {"mean": round(float(v.mean()), 2), "sd": round(float(v.std(ddof=1)) if len(v) > 1 else 0.0, 2),
+            "n": int(len(v))}
+
+
+def summarise(fold_results: list[dict]) -> dict:
+    """Mean and standard deviation over folds of accuracy, UAR and whole-database accuracy, and the pooled
+    test confusion matrix (SI and LOSO test every utterance once, so it covers the whole corpus)."""
+    pooled = np.sum([np.asarray(f["confusion"]) for f in fold_results], axis=0)
+    support = pooled.sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pct = np.where(support > 0, 100.0 * pooled / support, np.nan)
+    return {
+        "accuracy": mean_sd([f["accuracy"] for f in fold_results]),
+        "uar": mean_sd([f["uar"] for f in fold_results]),
+        "whole_database_accuracy": mean_sd([f["whole_database_accuracy"] for f in fold_results]),
+        "pooled_test": {
+            "n": int(pooled.sum()),
+            "accuracy": round(100.0 * float(np.trace(pooled)) / max(1, int(pooled.sum())), 2),
+            "confusion": pooled.tolist(),
+            "confusion_pct": [[None if np.isnan(x) else round(float(x), 2) for x in row] for row in pct],
+            "classes": fold_results[0]["classes"],
+        },
+    }
+
+
+def run_protocol(
+    protocol: Protocol,
+    base,
+    out_dir: str | Path,
+    *,
+    seeds: Sequence[int] = SD_SEEDS,
+    only: Sequence[str] | None = None,
+    engine: Engine = "local",
+    address: str | None = None,
+    parallel: int | None = None,
+    command: str = "",
+    df: pd.DataFrame | None = None,
+) -> dict:
+    """Run every fold of ``protocol`` with ``base``'s settings into ``out_dir`` and write the summary.
+
+    ``only``: run just these folds (names as ``03-08``, ``seed2``, ``11``). Returns the summary, also written
+    to ``out_dir/summary.json``.
+    """
+    from .baselines import BaselineConfig
+    from .experiment import resolve_corpus
+
+    t0 = time.perf_counter()
+    started = records.now()
+    out_dir = Path(out_dir)
+    if df is None:
+        df = resolve_corpus(base.corpus, base.data_root)
+    todo = folds(protocol, df, base, seeds)
+    if only:
+        unknown = sorted(set(only) - {name for name, _ in todo})
+        if unknown:
+            raise ValueError(f"unknown fold(s) {unknown}; {protocol} has {[n for n, _ in todo]}")
+        todo = [(n, c) for n, c in todo if n in only]
+    kind = "baseline" if isinstance(base, BaselineConfig) else "network"
+    jobs = [(kind, dataclasses.asdict(cfg), str(out_dir / name), command) for name, cfg in todo]
+    n_parallel = parallel or (default_parallel(len(jobs)) if engine == "local" else len(jobs))
+    results = run_jobs(run_fold, jobs, engine=engine, address=address, parallel=n_parallel)
+    for (name, _), res in zip(todo, results):
+        res["fold"] = name
+    summary = {
+        "schema": records.SCHEMA,
+        "kind": "protocol-summary",
+        "protocol": protocol,
+        "model": base.model,
+        "corpus": df.attrs.get("corpus", base.corpus),
+        "corpus_description": df.attrs.get("description"),
+        "command": command,
+        "git": records.git_commit(),
+        "started": started,
+        "finished": records.now(),
+        "wall_seconds": round(time.perf_counter() - t0, 1),
+        "engine": {"name": engine, "address": address, "parallel": n_parallel},
+        "environment": records.hardware(),
+        "base_config": dataclasses.asdict(base),
+        "folds": results,
+        **summarise(results),
+    }
+    records.write_json(out_dir / SUMMARY_NAME, summary)
+    return summary
+
+
+def load_summary(folder: str | Path) -> dict:
+    """Read ``folder/summary.json``."""
+    path = Path(folder) / SUMMARY_NAME
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no protocol summary here (run python -m sercnn protocol first)")
+    return json.loads(path.read_text())
+
+
+def fold_table(summary: dict) -> pd.DataFrame:
+    """One row per fold of a protocol summary: test speakers, accuracy, UAR, whole-database accuracy."""
+    rows = [{"fold": f["fold"], "test speakers": " ".join(f["test_speakers"]), "test utterances": f["n_test"],
+             "accuracy %": round(f["accuracy"], 2), "UAR %": round(f["uar"], 2),
+             "whole-database accuracy %": round(f["whole_database_accuracy"], 2)} for f in summary["folds"]]
+    return pd.DataFrame(rows).set_index("fold")

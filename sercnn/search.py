@@ -1,0 +1,346 @@
+"""Hyperparameter search (paper section 3.4): hyperopt's Tree-structured Parzen Estimator (TPE).
+
+"we use hyperopt to search for the best hyperparameters ... the optimizer is chosen from Adagrad, Adam, SGD
+and RMSprop" (section 3.4). The space here (:data:`SPACE`) adds what the paper names elsewhere or leaves to
+the search: the learning rate (log-uniform), the batch size, the L2 penalty on weights (section 5.2),
+BatchNorm's momentum and dropout.
+
+The objective never sees the test speakers. From the outer split (say test speakers 03 and 08) only the
+training speakers are kept; two of them (a male and a female, drawn with the seed) become the *validation
+speakers*, and each trial trains on the other six (early stopping on a share of their utterances) and
+scores accuracy on the validation speakers. For a speaker-dependent outer split the validation set is a
+stratified 20 % of the training utterances. The best configuration is then trained once on the outer
+training speakers and tested on the outer test speakers (the ``final_command`` of ``search.json``).
+
+Trials persist in ``<out>/trials.pkl`` (hyperopt's ``Trials``, saved after every trial) and each trial's
+run record in ``<out>/trials/<id>/record.json``; re-running the same command resumes an interrupted search.
+``<out>/search.json`` holds the finished table. ``engine="ray"`` runs the same TPE on Ray Tune
+(``HyperOptSearch``), trials spread over a cluster.
+
+Notebook: ``book/06_hyperopt.ipynb``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+import shutil
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from . import records, splits, training
+from .engines import Engine
+from .features import CLIP_SECONDS
+
+#: Batch sizes the search chooses from.
+BATCH_SIZES = (8, 16, 32, 64)
+#: Ranges of the continuous hyperparameters: (low, high); learning rate and L2 are searched on a log scale.
+LEARNING_RATE_RANGE = (1e-5, 1e-1)
+L2_RANGE = (1e-6, 1e-2)
+BN_MOMENTUM_RANGE = (0.5, 0.99)
+DROPOUT_RANGE = (0.0, 0.5)
+#: Random trials TPE draws before it models the results (hyperopt's default is 20; a short search needs fewer).
+N_STARTUP = 5
+SEARCH_FILE = "search.json"
+TRIALS_FILE = "trials.pkl"
+
+
+def space() -> dict:
+    """The search space as a hyperopt expression (section 3.4, with the ranges above)."""
+    from hyperopt import hp
+
+    return {
+        "optimizer": hp.choice("optimizer", list(training.OPTIMIZERS)),
+        "learning_rate": hp.loguniform("learning_rate", *map(math.log, LEARNING_RATE_RANGE)),
+        "batch_size": hp.choice("batch_size", list(BATCH_SIZES)),
+        "l2_weight": hp.loguniform("l2_weight", *map(math.log, L2_RANGE)),
+        "bn_momentum": hp.uniform("bn_momentum", *BN_MOMENTUM_RANGE),
+        "dropout": hp.uniform("dropout", *DROPOUT_RANGE),
+    }
+
+
+def space_table() -> pd.DataFrame:
+    """The search space, one row per hyperparameter, for a chapter to print."""
+    lr, l2, bn, dr = LEARNING_RATE_RANGE, L2_RANGE, BN_MOMENTUM_RANGE, DROPOUT_RANGE
+    rows = [
+        ("optimizer", "choice", ", ".join(training.OPTIMIZERS), "section 3.4"),
+        ("learning_rate", "log-uniform", f"{lr[0]:g} to {lr[1]:g}", "left to the search"),
+        ("batch_size", "choice", ", ".join(map(str, BATCH_SIZES)), "left to the search"),
+        ("l2_weight", "log-uniform", f"{l2[0]:g} to {l2[1]:g}", "section 5.2"),
+        ("bn_momentum", "uniform", f"{bn[0]} to {bn[1]}", "this project (models.BN_MOMENTUM)"),
+        ("dropout", "uniform", f"{dr[0]} to {dr[1]}", "this project"),
+    ]
+    return pd.DataFrame(rows, columns=["hyperparameter", "prior", "range", "source"]).set_index("hyperparameter")
+
+
+@dataclass
+class SearchConfig:
+    """A search: the outer run configuration (its test speakers stay out), the budget and the algorithm."""
+
+    base: dict  # an experiment.RunConfig as a dict
+    trials: int = 20
+    algo: Literal["tpe", "random"] = "tpe"
+    seed: int = 0
+    validation_speakers: list[str] | None = None  # default: a male and a female drawn from the training speakers
+
+    def __post_init__(self) -> None:
+        if self.algo not in ("tpe", "random"):
+            raise ValueError(f"algo must be 'tpe' or 'random', got {self.algo!r}")
+        if self.trials < 1:
+            raise ValueError(f"trials must be at least 1, got {self.trials}")
+
+
+def inner_problem(cfg: SearchConfig, df: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """The outer training data and the inner split a trial runs on: ``(training part of df, overrides of
+    the trial's RunConfig)``. The outer test speakers (or utterances) are not in the returned frame."""
+    from .experiment import RunConfig, make_split
+
+    base = RunConfig(**cfg.base)
+    train_pos, _ = make_split(df, base)
+    inner = df.iloc[train_pos].reset_index(drop=True)
+    inner.attrs = {**df.attrs, "subset": f"the training part of the outer split ({_outer_name(base)})"}
+    if base.split == "speaker-dependent":
+        return inner, {"split": "speaker-dependent", "test_speakers": None, "fold": None}
+    val = cfg.validation_speakers or splits._draw_pair(inner, cfg.seed)
+    missing = sorted(set(map(str, val)) - set(inner["speaker"].astype(str)))
+    if missing:
+        raise ValueError(f"validation speaker(s) {missing} are not training speakers of the outer split")
+    return inner, {"split": "speaker-independent", "test_speakers": [str(s) for s in val], "fold": None}
+
+
+def _outer_name(base) -> str:
+    if base.split == "speaker-dependent":
+        return f"speaker-dependent, seed {base.seed}"
+    if base.split == "loso":
+        return f"leave-one-speaker-out, test speaker {base.fold}"
+    return f"speaker-independent, test speakers {' '.join(base.test_speakers or [])}"
+
+
+def trial_id(params: dict) -> str:
+    """A short stable name for a point of the space (its trial folder)."""
+    text = json.dumps({k: params[k] for k in sorted(params)}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:10]
+
+
+def clean_params(params: dict) -> dict:
+    """Plain Python values (hyperopt hands out NumPy scalars)."""
+    out = {}
+    for k, v in params.items():
+        v = v.item() if hasattr(v, "item") else v
+        out[k] = int(v) if k == "batch_size" else v
+    return out
+
+
+def run_trial(params: dict, cfg: dict, out_dir: str) -> dict:
+    """Train one point of the space on the inner split and return its score (a worker's entry point)."""
+    from .experiment import RunConfig, resolve_corpus, run
+
+    scfg = SearchConfig(**cfg)
+    params = clean_params(params)
+    base = RunConfig(**scfg.base)
+    df = resolve_corpus(base.corpus, base.data_root)
+    inner, overrides = inner_problem(scfg, df)
+    trial_cfg = dataclasses.replace(base, **params, **overrides)  # a quick search's subset: of the inner data
+    tid = trial_id(params)
+    run_dir = Path(out_dir) / "trials" / tid
+    if (run_dir / records.RECORD_NAME).exists():
+        record = records.load_record(run_dir)
+    else:
+        if run_dir.exists():
+            shutil.rmtree(run_dir)  # an interrupted trial starts again
+        t0 = time.perf_counter()
+        record = run(trial_cfg, run_dir, command=f"sercnn.search trial {tid}", progress=False, df=inner)
+        record.setdefault("timings", {})["trial_s"] = round(time.perf_counter() - t0, 1)
+    import keras
+
+    keras.backend.clear_session()
+    accuracy = float(record["metrics"]["test"]["accuracy"])
+    return {
+        "loss": -accuracy / 100.0,
+        "accuracy": accuracy,
+        "uar": float(record["metrics"]["test"]["uar"]),
+        "params": params,
+        "trial": tid,
+        "best_epoch": record["training"]["best_epoch"],
+        "seconds": record["timings"].get("total_s"),
+        "finished": record["finished"],
+        "status": "ok" if np.isfinite(accuracy) else "fail",
+    }
+
+
+def _hyperopt_objective(params: dict, cfg: dict, out_dir: str) -> dict:
+    from hyperopt import STATUS_FAIL, STATUS_OK
+
+    result = run_trial(params, cfg, out_dir)
+    result["status"] = STATUS_OK if result["status"] == "ok" else STATUS_FAIL
+    return result
+
+
+def search(
+    cfg: SearchConfig,
+    out_dir: str | Path,
+    *,
+    engine: Engine = "local",
+    address: str | None = None,
+    parallel: int | None = None,
+    command: str = "",
+) -> dict:
+    """Run (or resume) the search into ``out_dir``; returns ``search.json``'s content."""
+    t0 = time.perf_counter()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    previous = out_dir / SEARCH_FILE
+    if previous.exists():
+        old = json.loads(previous.read_text())["config"]
+        if {k: v for k, v in old.items() if k != "trials"} != {k: v for k, v in asdict(cfg).items() if k != "trials"}:
+            raise ValueError(f"{out_dir} holds a search of another configuration; use a new folder")
+    from .experiment import RunConfig, resolve_corpus
+
+    base = RunConfig(**cfg.base)
+    df = resolve_corpus(base.corpus, base.data_root)
+    inner, overrides = inner_problem(cfg, df)
+    _write_summary(out_dir, cfg, [], overrides, df, base, command, 0.0, engine, partial=True)
+    if engine == "ray":
+        trials = _search_ray(cfg, out_dir, address, parallel)
+    else:
+        trials = _search_local(cfg, out_dir)
+    return _write_summary(out_dir, cfg, trials, overrides, df, base, command, time.perf_counter() - t0, engine)
+
+
+def _search_local(cfg: SearchConfig, out_dir: Path) -> list[dict]:
+    from functools import partial
+
+    from hyperopt import Trials, fmin, rand, tpe
+
+    path = out_dir / TRIALS_FILE
+    algo = partial(tpe.suggest, n_startup_jobs=N_STARTUP) if cfg.algo == "tpe" else rand.suggest
+    trials = _load_trials(path) if path.exists() else Trials()
+    fmin(
+        fn=partial(_hyperopt_objective, cfg=asdict(cfg), out_dir=str(out_dir)),
+        space=space(),
+        algo=algo,
+        max_evals=cfg.trials,
+        trials=trials,
+        rstate=np.random.default_rng(cfg.seed),
+        trials_save_file=str(path),
+        show_progressbar=False,
+    )
+    return [dict(t["result"], number=i + 1) for i, t in enumerate(trials.trials) if t["result"].get("status") == "ok"]
+
+
+def _load_trials(path: Path):
+    import pickle
+
+    try:
+        with open(path, "rb") as f:
+            return pickle.load(f)
+    except Exception as exc:
+        raise ValueError(f"{path}: the saved trials cannot be read ({exc}); move it aside to start afresh") from exc
+
+
+def _ray_trainable(config: dict, cfg: dict, out_dir: str) -> dict:
+    """A Ray Tune trial: the same objective, reported as its final result."""
+    return run_trial(config, cfg, out_dir)
+
+
+def _search_ray(cfg: SearchConfig, out_dir: Path, address: str | None, parallel: int | None) -> list[dict]:
+    from .engines import init_ray
+
+    init_ray(address)
+    from ray import tune
+    from ray.tune.search.hyperopt import HyperOptSearch
+
+    storage = (out_dir / "ray").resolve()
+    name = "tune"
+    trainable = tune.with_parameters(_ray_trainable, cfg=asdict(cfg), out_dir=str(out_dir.resolve()))
+    if tune.Tuner.can_restore(storage / name):
+        tuner = tune.Tuner.restore(str(storage / name), trainable, resume_errored=True)
+    else:
+        n_startup = N_STARTUP if cfg.algo == "tpe" else cfg.trials  # random search: only the prior's draws
+        searcher = HyperOptSearch(space(), metric="accuracy", mode="max", n_initial_points=n_startup,
+                                  random_state_seed=cfg.seed)
+        tuner = tune.Tuner(
+            trainable,
+            tune_config=tune.TuneConfig(search_alg=searcher, num_samples=cfg.trials,
+                                        max_concurrent_trials=parallel or None),
+            run_config=tune.RunConfig(name=name, storage_path=str(storage), verbose=0),
+        )
+    grid = tuner.fit()
+    results = [r.metrics for r in grid if r.metrics and "accuracy" in r.metrics]
+    results.sort(key=lambda m: m.get("finished", ""))
+    keep = ("loss", "accuracy", "uar", "params", "trial", "best_epoch", "seconds", "finished", "status")
+    return [dict({k: m[k] for k in keep if k in m}, number=i + 1) for i, m in enumerate(results)]
+
+
+def _write_summary(out_dir, cfg, trials, overrides, df, base, command, seconds, engine, partial=False) -> dict:
+    best = max(trials, key=lambda t: t["accuracy"]) if trials else None
+    summary = {
+        "schema": records.SCHEMA,
+        "kind": "search",
+        "config": asdict(cfg),
+        "outer_split": _outer_name(base),
+        "corpus": df.attrs.get("corpus", base.corpus),
+        "objective": (
+            f"accuracy on the validation speakers {' '.join(overrides['test_speakers'])}, trained on the other "
+            "training speakers of the outer split" if overrides["test_speakers"]
+            else "accuracy on a stratified 20 % of the outer training utterances"
+        ),
+        "validation_speakers": overrides["test_speakers"],
+        "space": space_table().reset_index().to_dict(orient="records"),
+        "command": command,
+        "git": records.git_commit(),
+        "finished": None if partial else records.now(),
+        "wall_seconds": round(seconds, 1),
+        "engine": engine,
+        "environment": records.hardware(),
+        "trials": trials,
+        "best": best,
+        "final_command": final_command(base, best["params"]) if best else None,
+    }
+    records.write_json(Path(out_dir) / SEARCH_FILE, summary)
+    return summary
+
+
+def final_command(base, params: dict) -> str:
+    """The ``python -m sercnn train`` command that trains the best configuration on the outer split."""
+    parts = ["python -m sercnn train", f"--corpus {base.corpus}", f"--model {base.model}", f"--split {base.split}"]
+    if base.test_speakers:
+        parts.append("--test-speakers " + " ".join(base.test_speakers))
+    if base.fold:
+        parts.append(f"--fold {base.fold}")
+    if base.seconds != CLIP_SECONDS:
+        parts.append(f"--seconds {base.seconds:g}")
+    if base.max_per_speaker_class:
+        parts.append(f"--max-per-speaker-class {base.max_per_speaker_class} --epochs {base.epochs}")
+    if base.precision != "float32":
+        parts.append(f"--precision {base.precision}")
+    parts += [f"--seed {base.seed}", f"--optimizer {params['optimizer']}",
+              f"--learning-rate {params['learning_rate']:.3g}", f"--batch-size {params['batch_size']}",
+              f"--l2-weight {params['l2_weight']:.3g}", f"--bn-momentum {params['bn_momentum']:.3f}",
+              f"--dropout {params['dropout']:.3f}"]
+    return " ".join(parts)
+
+
+def load_search(folder: str | Path) -> dict:
+    """Read ``folder/search.json``."""
+    path = Path(folder) / SEARCH_FILE
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no search here (run python -m sercnn search first)")
+    return json.loads(path.read_text())
+
+
+def trials_frame(summary: dict) -> pd.DataFrame:
+    """One row per finished trial, in order: its hyperparameters, validation accuracy and best so far."""
+    rows = [{"trial": t["number"], **t["params"], "accuracy": t["accuracy"], "uar": t.get("uar"),
+             "best epoch": t.get("best_epoch"), "seconds": t.get("seconds")} for t in summary["trials"]]
+    frame = pd.DataFrame(rows)
+    if len(frame):
+        frame["best so far"] = frame["accuracy"].cummax()
+    return frame.set_index("trial") if len(frame) else frame
