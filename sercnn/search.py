@@ -112,7 +112,7 @@ def inner_problem(cfg: SearchConfig, df: pd.DataFrame) -> tuple[pd.DataFrame, di
     missing = sorted(set(map(str, val)) - set(inner["speaker"].astype(str)))
     if missing:
         raise ValueError(f"validation speaker(s) {missing} are not training speakers of the outer split")
-    return inner, {"split": "speaker-independent", "test_speakers": [str(s) for s in val], "fold": None}
+    return inner, {"split": "speaker-independent", "test_speakers": sorted(map(str, val)), "fold": None}
 
 
 def _outer_name(base) -> str:
@@ -172,7 +172,18 @@ def run_trial(params: dict, cfg: dict, out_dir: str) -> dict:
         "seconds": record["timings"].get("total_s"),
         "finished": record["finished"],
         "status": "ok" if np.isfinite(accuracy) else "fail",
+        "node": _ray_node(),
     }
+
+
+def _ray_node() -> str | None:
+    """The Ray node a trial ran on (None outside Ray)."""
+    import sys
+
+    ray = sys.modules.get("ray")
+    if ray is not None and ray.is_initialized():
+        return ray.get_runtime_context().get_node_id()
+    return None
 
 
 def _hyperopt_objective(params: dict, cfg: dict, out_dir: str) -> dict:
@@ -275,7 +286,7 @@ def _search_ray(cfg: SearchConfig, out_dir: Path, address: str | None, parallel:
     grid = tuner.fit()
     results = [r.metrics for r in grid if r.metrics and "accuracy" in r.metrics]
     results.sort(key=lambda m: m.get("finished", ""))
-    keep = ("loss", "accuracy", "uar", "params", "trial", "best_epoch", "seconds", "finished", "status")
+    keep = ("loss", "accuracy", "uar", "params", "trial", "best_epoch", "seconds", "finished", "status", "node")
     return [dict({k: m[k] for k in keep if k in m}, number=i + 1) for i, m in enumerate(results)]
 
 

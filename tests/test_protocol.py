@@ -1,0 +1,106 @@
+"""sercnn.protocol: folds of the three protocols, the summary's arithmetic, resume, and the same folds for
+the networks and the baseline."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sercnn.experiment import RunConfig
+from sercnn.protocol import EMODB_PAIRS, folds, mean_sd, run_protocol, speaker_pairs, summarise
+
+QUICK = dict(corpus="synthetic", model="2d", epochs=1, max_per_speaker_class=1, seconds=4.064)
+
+
+def _speakers(names, genders):
+    return pd.DataFrame({"speaker": names, "gender": genders, "emotion": ["anger"] * len(names)})
+
+
+def test_emodb_pairs_test_every_speaker_once(emodb):
+    pairs = speaker_pairs(emodb)
+    assert pairs == [tuple(p) for p in EMODB_PAIRS]
+    tested = [s for p in pairs for s in p]
+    assert sorted(tested) == sorted(emodb["speaker"].astype(str).unique())
+    genders = emodb.groupby("speaker", observed=True)["gender"].first()
+    assert all({genders[a], genders[b]} == {"male", "female"} for a, b in pairs)
+
+
+def test_other_corpora_pair_males_with_females():
+    df = _speakers(["Ses01F", "Ses01M", "Ses02F", "Ses02M"], ["female", "male", "female", "male"])
+    assert speaker_pairs(df) == [("Ses01M", "Ses01F"), ("Ses02M", "Ses02F")]
+    odd = _speakers(["a", "b", "c"], ["male", "male", "female"])
+    with pytest.raises(ValueError, match="3 speakers"):
+        speaker_pairs(odd)
+
+
+def test_folds_of_each_protocol():
+    df = _speakers([f"s{i:02d}" for i in range(1, 11)], ["male", "female"] * 5)
+    base = RunConfig(**QUICK)
+    sd = folds("speaker-dependent", df, base, seeds=(0, 1, 2))
+    assert [n for n, _ in sd] == ["seed0", "seed1", "seed2"] and [c.seed for _, c in sd] == [0, 1, 2]
+    si = folds("speaker-independent", df, base)
+    assert len(si) == 5 and si[0][1].test_speakers == ["s01", "s02"]
+    loso = folds("loso", df, base)
+    assert [c.fold for _, c in loso] == sorted(df["speaker"]) and all(c.split == "loso" for _, c in loso)
+    with pytest.raises(ValueError, match="protocol must be"):
+        folds("cross-corpus", df, base)
+
+
+def test_summary_arithmetic():
+    assert mean_sd([60.0, 70.0, 80.0]) == {"mean": 70.0, "sd": 10.0, "n": 3}
+    assert mean_sd([50.0])["sd"] == 0.0
+    a = {"accuracy": 50.0, "uar": 50.0, "whole_database_accuracy": 90.0, "confusion": [[1, 1], [0, 2]],
+         "classes": ["x", "y"]}
+    b = {**a, "accuracy": 100.0, "confusion": [[3, 0], [0, 1]]}
+    s = summarise([a, b])
+    assert s["accuracy"]["mean"] == 75.0
+    assert s["pooled_test"]["confusion"] == [[4, 1], [0, 3]]
+    assert s["pooled_test"]["accuracy"] == pytest.approx(87.5)
+    assert s["pooled_test"]["confusion_pct"][0] == [80.0, 20.0]
+
+
+@pytest.mark.slow
+def test_protocol_runs_folds_summarises_and_resumes(tmp_path):
+    out = tmp_path / "si"
+    summary = run_protocol("speaker-independent", RunConfig(**QUICK), out, only=["s01-s02", "s03-s04"],
+                           command="test")
+    assert [f["fold"] for f in summary["folds"]] == ["s01-s02", "s03-s04"]
+    records = [json.loads((out / f / "record.json").read_text()) for f in ("s01-s02", "s03-s04")]
+    assert [r["split"]["test_speakers"] for r in records] == [["s01", "s02"], ["s03", "s04"]]
+    accs = [r["metrics"]["test"]["accuracy"] for r in records]
+    assert summary["accuracy"]["mean"] == pytest.approx(np.mean(accs), abs=0.01)
+    assert summary["wall_seconds"] > 0 and summary["environment"]["cpu_count"]
+    assert json.loads((out / "summary.json").read_text())["folds"][0]["fold"] == "s01-s02"
+    # The same command again: finished folds are kept, not retrained.
+    stamp = (out / "s01-s02" / "record.json").stat().st_mtime_ns
+    again = run_protocol("speaker-independent", RunConfig(**QUICK), out, only=["s01-s02"], command="test")
+    assert (out / "s01-s02" / "record.json").stat().st_mtime_ns == stamp
+    assert again["folds"][0]["accuracy"] == summary["folds"][0]["accuracy"]
+    with pytest.raises(ValueError, match="unknown fold"):
+        run_protocol("speaker-independent", RunConfig(**QUICK), out, only=["s01-s09"])
+
+
+def test_protocol_command_line(tmp_path, capsys):
+    from sercnn.cli import main
+
+    out = tmp_path / "loso"
+    rc = main(["protocol", "loso", "--corpus", "synthetic", "--model", "svm-egemaps", "--max-per-speaker-class",
+               "2", "--only", "s01", "s02", "--out", str(out)])
+    printed = capsys.readouterr().out
+    assert rc == 0, printed
+    assert "accuracy" in printed and "mean +- sd over folds" in printed
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["model"] == "svm-egemaps" and len(summary["folds"]) == 2
+    assert summary["command"].startswith("python -m sercnn protocol loso")
+    assert main(["protocol", "loso", "--corpus", "synthetic", "--only", "nobody", "--out", str(out)]) == 1
+
+
+def test_base_config_is_kept_whole():
+    base = RunConfig(**QUICK)
+    _, cfg = folds("loso", _speakers(["a", "b"], ["male", "female"]), base)[0]
+    assert {k: v for k, v in asdict(cfg).items() if k not in ("split", "fold", "test_speakers")} == {
+        k: v for k, v in asdict(base).items() if k not in ("split", "fold", "test_speakers")}
