@@ -101,6 +101,9 @@ def _add_run_options(t: argparse.ArgumentParser, *, split: bool = True, models: 
                    help="L2 penalty on each LFLB's output, section 5.2 (default: %(default)s)")
     g.add_argument("--dropout", type=float, default=d.dropout,
                    help="dropout after the LSTM (default: %(default)s)")
+    g.add_argument("--augment", action="store_true",
+                   help="2d: SpecAugment masks on the log-mel input in training (sercnn.models.SPEC_AUGMENT; not "
+                   "in the paper)")
     g.add_argument("--precision", choices=["float32", "mixed_bfloat16"], default=d.precision,
                    help="mixed_bfloat16 computes in bfloat16 with float32 weights: about 1.7x faster training "
                    "of the 2D network on CPUs with bfloat16 units (bench/NOTES.md), numerics differ "

@@ -308,3 +308,52 @@ def check_early_stop(answer: tuple[int, int] | None, val_accuracy: list[float], 
 
 
 # --- end of chapters 4-5 ----------------------------------------------------------------------------------
+
+# --- Chapter 6: hyperparameter search ---------------------------------------------------------------------
+
+
+def check_first_best_trial(answer: Any, trials) -> Check:
+    """Chapter 6: the number of the first trial that reached the search's final best validation accuracy,
+    read from ``trials`` (:func:`sercnn.search.trials_frame`). Notebook: ``book/06_hyperopt.ipynb``."""
+    if _unanswered(answer):
+        return NOT_ANSWERED
+    best = trials["accuracy"].max()
+    want = int(trials.index[trials["accuracy"] == best][0])
+    try:
+        got = int(answer)
+    except (TypeError, ValueError):
+        return _report(False, "", f"answer with a trial number (an integer), got {answer!r}.")
+    if got == want:
+        return _report(True, f"trial {want} first reached {best:.2f} %; the {len(trials) - want} trials after it "
+                       "did not improve on it.", "")
+    if got in trials.index and trials.loc[got, "accuracy"] == best:
+        return _report(False, "", f"trial {got} reached the best too, but an earlier trial reached it first.")
+    return _report(False, "", "look for the first row where 'best so far' equals its last value.")
+
+
+# --- end of chapter 6 -------------------------------------------------------------------------------------
+
+# --- Chapter 7: results -----------------------------------------------------------------------------------
+
+
+def check_cell_count(answer: Any, cell_pct: float = 91.55, class_size: int = 71) -> Check:
+    """Chapter 7: how many utterances a confusion-matrix cell of ``cell_pct`` percent stands for, if the row
+    counts all ``class_size`` utterances of its class (default: Table 5, 2D, happiness: 91.55 % of EmoDB's 71
+    happy utterances). Notebook: ``book/07_results.ipynb``."""
+    from .evaluation import class_size_multiples
+
+    if _unanswered(answer):
+        return NOT_ANSWERED
+    want = class_size_multiples(cell_pct, class_size)
+    try:
+        got = float(answer)
+    except (TypeError, ValueError):
+        return _report(False, "", f"answer with a number of utterances, got {answer!r}.")
+    if want is not None and got == want:
+        test = round(0.2 * class_size)
+        return _report(True, f"{want} / {class_size} = {100 * want / class_size:.2f} %. A 20 % test set holds about "
+                       f"{test} of them, and no whole number k out of {test} gives {cell_pct} %.", "")
+    return _report(False, "", f"{cell_pct} % of {class_size} is {cell_pct * class_size / 100:.3f}: round it.")
+
+
+# --- end of chapter 7 -------------------------------------------------------------------------------------

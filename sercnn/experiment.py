@@ -60,6 +60,7 @@ class RunConfig:
     l2_weight: float = 0.0
     l2_activity: float = 0.0
     dropout: float = 0.0
+    augment: bool = False  # 2D only: SpecAugment masks in training (models.SPEC_AUGMENT), not in the paper
     precision: Literal["float32", "mixed_bfloat16"] = "float32"
     pad: Literal["end", "start"] | None = None  # None: the network's default, see PADDING
     seconds: float = CLIP_SECONDS  # the input window (section 3.5: 8 s); see WINDOW_SECONDS
@@ -84,6 +85,8 @@ class RunConfig:
             raise ValueError(f"seconds must be in (0, 60], got {self.seconds!r}")
         if self.split == "loso" and self.fold is None:
             raise ValueError("a loso run needs fold= (the test speaker)")
+        if self.augment and self.model != "2d":
+            raise ValueError("augment (SpecAugment) applies to the 2D network's log-mel input only")
 
 
 def resolve_corpus(name: str, root: str | None = None) -> pd.DataFrame:
@@ -147,7 +150,8 @@ def build_model(cfg: RunConfig, n_classes: int, input_shape: tuple[int, ...]):
     )
     if cfg.model == "1d":
         return build_1d_cnn_lstm(n_classes, input_length=input_shape[0], **kwargs)
-    return build_2d_cnn_lstm(n_classes, input_shape=(*input_shape, 1), **kwargs)
+    return build_2d_cnn_lstm(n_classes, input_shape=(*input_shape, 1), augment=cfg.augment, seed=cfg.seed,
+                             **kwargs)
 
 
 #: Where each network's input gets its zero padding (the paper does not say). 2D: after the speech, because

@@ -93,6 +93,57 @@ class FusedBatchNormalization(layers.BatchNormalization):
         return tf.cast(y, self.compute_dtype)
 
 
+#: SpecAugment's masks when ``augment=True`` (Park et al., 2019, not the paper): per training example, this
+#: many frequency bands of up to this many mel bins, and time spans of up to this many frames, are set to 0
+#: (the band's mean, after standardisation). A choice of this project, searched in ``sercnn.search``.
+SPEC_AUGMENT = {"freq_masks": 2, "freq_width": 12, "time_masks": 2, "time_width": 12}
+
+
+@keras.saving.register_keras_serializable(package="sercnn")
+class SpecAugment(layers.Layer):
+    """Training-time masking of a standardised log-mel input ``(batch, mels, frames, 1)`` (SpecAugment,
+    Park et al. 2019; not in the paper): ``freq_masks`` random bands of 0-``freq_width`` mel bins and
+    ``time_masks`` random spans of 0-``time_width`` frames are set to 0 in each example. The identity at
+    inference. Backend-neutral (``keras.ops``, ``keras.random``)."""
+
+    def __init__(self, freq_masks: int = 2, freq_width: int = 12, time_masks: int = 2, time_width: int = 12,
+                 seed: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.freq_masks, self.freq_width = freq_masks, freq_width
+        self.time_masks, self.time_width = time_masks, time_width
+        self.seed = seed
+        self.generator = keras.random.SeedGenerator(seed)
+
+    def _spans(self, batch, length: int, count: int, width: int, axis: int):
+        keep = None
+        positions = keras.ops.arange(length)
+        shape = [1, 1, 1, 1]
+        shape[axis] = length
+        positions = keras.ops.reshape(positions, shape)
+        for _ in range(count):
+            w = keras.random.randint((batch, 1, 1, 1), 0, width + 1, seed=self.generator)
+            start = keras.random.randint((batch, 1, 1, 1), 0, length, seed=self.generator)
+            outside = keras.ops.logical_not(keras.ops.logical_and(positions >= start, positions < start + w))
+            keep = outside if keep is None else keras.ops.logical_and(keep, outside)
+        return keep
+
+    def call(self, inputs, training=None):
+        if not training:
+            return inputs
+        batch = keras.ops.shape(inputs)[0]
+        keep_f = self._spans(batch, inputs.shape[1], self.freq_masks, self.freq_width, axis=1)
+        keep_t = self._spans(batch, inputs.shape[2], self.time_masks, self.time_width, axis=2)
+        keep = keras.ops.logical_and(keep_f, keep_t)
+        return inputs * keras.ops.cast(keep, inputs.dtype)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "freq_masks": self.freq_masks, "freq_width": self.freq_width,
+                "time_masks": self.time_masks, "time_width": self.time_width, "seed": self.seed}
+
+
 def _regularizer(value: float) -> regularizers.Regularizer | None:
     return regularizers.L2(value) if value else None
 
@@ -214,6 +265,8 @@ def build_2d_cnn_lstm(
     l2_activity: float = 0.0,
     dropout: float = 0.0,
     dtype: str | None = None,
+    augment: bool = False,
+    seed: int | None = None,
 ) -> keras.Model:
     """The 2D CNN LSTM network of Table 2 (section 3.3): a log-mel spectrogram (mel bands x frames) in.
 
@@ -222,10 +275,13 @@ def build_2d_cnn_lstm(
     features are then "reshaped into a form of a temporal sequence": time (the frame axis) becomes the
     sequence, mel bands x kernels the features. With Table 2's pooling only one time step is left, so the
     LSTM 2L reads a sequence of length 1 (see ``book/03_lstm.ipynb``). Options as
-    :func:`build_1d_cnn_lstm`.
+    :func:`build_1d_cnn_lstm`; ``augment=True`` puts a :class:`SpecAugment` layer (:data:`SPEC_AUGMENT`,
+    seeded with ``seed``) before 2LFLB1, active in training only.
     """
     inputs = keras.Input(shape=input_shape, name="log_mel")
     x = inputs
+    if augment:
+        x = SpecAugment(**SPEC_AUGMENT, seed=seed, name="2spec_augment")(x)
     options = dict(bn_momentum=bn_momentum, l2_weight=l2_weight, l2_activity=l2_activity, dtype=dtype)
     x = _blocks(x, 2, filters, pools, **options)
     _, height, width, channels = x.shape

@@ -129,3 +129,36 @@ def find_results(start: str | Path | None = None) -> Path | None:
         if (candidate / "README.md").is_file():
             return candidate
     return None
+
+
+#: The repository's archive, from which :func:`results_folder` takes ``results/`` outside a clone (Colab).
+RESULTS_ARCHIVE = "https://github.com/sercnn-book/sercnn-book/archive/refs/heads/main.zip"
+
+
+def results_folder(start: str | Path | None = None) -> Path | None:
+    """The committed run records: ``results/`` of the clone the chapter runs in (:func:`find_results`), else
+    the ``results/`` folder of the repository's archive (:data:`RESULTS_ARCHIVE`), downloaded once into the
+    per-user cache; ``None``, with a warning that says why, where neither can be had."""
+    found = find_results(start)
+    if found is not None:
+        return found
+    import warnings
+    import zipfile
+
+    import pooch
+
+    from .paths import cache_home
+
+    target = cache_home().parent / "results-archive"
+    try:
+        archive = pooch.retrieve(RESULTS_ARCHIVE, known_hash=None, path=target, fname="repository.zip",
+                                 progressbar=False)
+        with zipfile.ZipFile(archive) as z:
+            members = [m for m in z.namelist() if "/results/" in m and ".." not in m]
+            z.extractall(target, members=members)
+        roots = sorted(target.glob("*/results"))
+        return roots[0] if roots else None
+    except Exception as exc:  # offline, or the archive moved: the chapter says so and goes on
+        warnings.warn(f"the run records are not here and could not be downloaded ({exc}); run the chapter in a "
+                      "clone of the repository", UserWarning, stacklevel=2)
+        return None

@@ -2,7 +2,8 @@
 figure), labels its axes with units, and returns what it drew, so a chapter can compose figures.
 Docstrings name the paper's figure, table or equation and the chapter that shows the figure.
 
-Sections follow the chapters: data (1), LFLB (2), LSTM (3), training and evaluation (4-5).
+Sections follow the chapters: data (1), LFLB (2), LSTM (3), training and evaluation (4-5), search (6),
+results (7).
 """
 
 from __future__ import annotations
@@ -611,3 +612,91 @@ def confusion_matrix(result: dict, ax=None, title: str | None = None):
 
 
 # --- end of chapters 4-5 ----------------------------------------------------------------------------------
+
+# --- Chapter 6: hyperparameter search (book/06_hyperopt.ipynb) --------------------------------------------
+
+
+def search_progress(searches: dict[str, dict], ax=None):
+    """Best validation accuracy so far against trial number, one line per search (e.g. TPE and random search
+    on the same budget), each trial's own accuracy as a dot. ``searches`` maps a label to a ``search.json``
+    (:func:`sercnn.search.load_search`). Section 3.4. Returns the axes.
+
+    Notebook: ``book/06_hyperopt.ipynb``.
+    """
+    from .search import trials_frame
+
+    ax = _axes(ax)
+    for i, (label, summary) in enumerate(searches.items()):
+        frame = trials_frame(summary)
+        if not len(frame):
+            continue
+        ax.plot(frame.index, frame["best so far"], drawstyle="steps-post", color=f"C{i}", lw=2,
+                label=f"{label}: best so far ({frame['accuracy'].max():.1f} %)")
+        ax.scatter(frame.index, frame["accuracy"], color=f"C{i}", s=18, alpha=0.6)
+    ax.set(xlabel="trial", ylabel="validation-speaker accuracy (%)")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend(loc="lower right", fontsize="small")
+    return ax
+
+
+def search_by_optimizer(summary: dict, ax=None):
+    """Each trial's validation accuracy by optimizer (the paper's choice of Adagrad, Adam, SGD, RMSprop,
+    section 3.4) against its learning rate on a log scale: which optimizer won, and where. Returns the axes.
+
+    Notebook: ``book/06_hyperopt.ipynb``.
+    """
+    from .search import trials_frame
+    from .training import OPTIMIZERS
+
+    ax = _axes(ax)
+    frame = trials_frame(summary)
+    for i, name in enumerate(OPTIMIZERS):
+        part = frame[frame["optimizer"] == name] if len(frame) else frame
+        if len(part):
+            ax.scatter(part["learning_rate"], part["accuracy"], color=f"C{i}", s=30, label=f"{name} ({len(part)})")
+    if len(frame):
+        best = frame.loc[frame["accuracy"].idxmax()]
+        ax.scatter([best["learning_rate"]], [best["accuracy"]], s=160, facecolors="none", edgecolors="k",
+                   label="best trial")
+    ax.set_xscale("log")
+    ax.set(xlabel="learning rate (log scale)", ylabel="validation-speaker accuracy (%)")
+    ax.legend(fontsize="small", title="optimizer (trials)")
+    return ax
+
+
+# --- end of chapter 6 -------------------------------------------------------------------------------------
+
+# --- Chapter 7: results (book/07_results.ipynb) -----------------------------------------------------------
+
+
+def fold_comparison(summaries: dict[str, dict], ax=None):
+    """Held-out test accuracy per fold (test speaker or pair, or seed), one bar per model: where the networks
+    win over the shallow baseline and where they do not. ``summaries`` maps a label to a protocol
+    ``summary.json`` (:func:`sercnn.protocol.load_summary`) of the same protocol. Returns the axes.
+
+    Notebook: ``book/07_results.ipynb``.
+    """
+    rows = [{"fold": f["fold"], "model": label, "accuracy %": f["accuracy"]}
+            for label, s in summaries.items() for f in s["folds"]]
+    ax = _axes(ax, figsize=(8.0, 3.6))
+    frame = pd.DataFrame(rows)
+    sns.barplot(frame, x="fold", y="accuracy %", hue="model", ax=ax)
+    for i, (label, s) in enumerate(summaries.items()):
+        ax.axhline(s["accuracy"]["mean"], color=f"C{i}", ls=":", lw=1)
+    ax.set(xlabel="test fold", ylabel="held-out test accuracy (%)", ylim=(0, 100))
+    ax.legend(fontsize="small", loc="lower right", title="model (dotted: mean over folds)")
+    return ax
+
+
+def paper_confusion(table: dict, classes, ax=None, title: str | None = None):
+    """One of the paper's confusion matrices (Tables 3-6, ``sercnn.paper.TABLE_3`` ...) drawn as
+    :func:`confusion_matrix` draws a run's. Returns the axes.
+
+    Notebook: ``book/07_results.ipynb``.
+    """
+    result = {"confusion_pct": table["confusion_pct"], "classes": list(classes),
+              "accuracy": table["average"], "uar": float(np.mean(np.diag(table["confusion_pct"])))}
+    return confusion_matrix(result, ax=ax, title=title)
+
+
+# --- end of chapter 7 -------------------------------------------------------------------------------------

@@ -52,11 +52,13 @@ SEARCH_FILE = "search.json"
 TRIALS_FILE = "trials.pkl"
 
 
-def space() -> dict:
-    """The search space as a hyperopt expression (section 3.4, with the ranges above)."""
+def space(model: str = "2d") -> dict:
+    """The search space as a hyperopt expression (section 3.4, with the ranges above); for the 2D network also
+    whether to use SpecAugment (``models.SpecAugment``, not in the paper)."""
     from hyperopt import hp
 
-    return {
+    extra = {"augment": hp.choice("augment", [False, True])} if model == "2d" else {}
+    return {**extra,
         "optimizer": hp.choice("optimizer", list(training.OPTIMIZERS)),
         "learning_rate": hp.loguniform("learning_rate", *map(math.log, LEARNING_RATE_RANGE)),
         "batch_size": hp.choice("batch_size", list(BATCH_SIZES)),
@@ -66,7 +68,7 @@ def space() -> dict:
     }
 
 
-def space_table() -> pd.DataFrame:
+def space_table(model: str = "2d") -> pd.DataFrame:
     """The search space, one row per hyperparameter, for a chapter to print."""
     lr, l2, bn, dr = LEARNING_RATE_RANGE, L2_RANGE, BN_MOMENTUM_RANGE, DROPOUT_RANGE
     rows = [
@@ -77,6 +79,8 @@ def space_table() -> pd.DataFrame:
         ("bn_momentum", "uniform", f"{bn[0]} to {bn[1]}", "this project (models.BN_MOMENTUM)"),
         ("dropout", "uniform", f"{dr[0]} to {dr[1]}", "this project"),
     ]
+    if model == "2d":
+        rows.append(("augment", "choice", "False, True", "this project: SpecAugment masks (models.SPEC_AUGMENT)"))
     return pd.DataFrame(rows, columns=["hyperparameter", "prior", "range", "source"]).set_index("hyperparameter")
 
 
@@ -134,7 +138,7 @@ def clean_params(params: dict) -> dict:
     out = {}
     for k, v in params.items():
         v = v.item() if hasattr(v, "item") else v
-        out[k] = int(v) if k == "batch_size" else v
+        out[k] = int(v) if k == "batch_size" else bool(v) if k == "augment" else v
     return out
 
 
@@ -235,7 +239,7 @@ def _search_local(cfg: SearchConfig, out_dir: Path) -> list[dict]:
     trials = _load_trials(path) if path.exists() else Trials()
     fmin(
         fn=partial(_hyperopt_objective, cfg=asdict(cfg), out_dir=str(out_dir)),
-        space=space(),
+        space=space(cfg.base["model"]),
         algo=algo,
         max_evals=cfg.trials,
         trials=trials,
@@ -275,7 +279,7 @@ def _search_ray(cfg: SearchConfig, out_dir: Path, address: str | None, parallel:
         tuner = tune.Tuner.restore(str(storage / name), trainable, resume_errored=True)
     else:
         n_startup = N_STARTUP if cfg.algo == "tpe" else cfg.trials  # random search: only the prior's draws
-        searcher = HyperOptSearch(space(), metric="accuracy", mode="max", n_initial_points=n_startup,
+        searcher = HyperOptSearch(space(cfg.base["model"]), metric="accuracy", mode="max", n_initial_points=n_startup,
                                   random_state_seed=cfg.seed)
         tuner = tune.Tuner(
             trainable,
@@ -304,7 +308,7 @@ def _write_summary(out_dir, cfg, trials, overrides, df, base, command, seconds, 
             else "accuracy on a stratified 20 % of the outer training utterances"
         ),
         "validation_speakers": overrides["test_speakers"],
-        "space": space_table().reset_index().to_dict(orient="records"),
+        "space": space_table(base.model).reset_index().to_dict(orient="records"),
         "command": command,
         "git": records.git_commit(),
         "finished": None if partial else records.now(),
@@ -336,6 +340,8 @@ def final_command(base, params: dict) -> str:
               f"--learning-rate {params['learning_rate']:.3g}", f"--batch-size {params['batch_size']}",
               f"--l2-weight {params['l2_weight']:.3g}", f"--bn-momentum {params['bn_momentum']:.3f}",
               f"--dropout {params['dropout']:.3f}"]
+    if params.get("augment"):
+        parts.append("--augment")
     return " ".join(parts)
 
 

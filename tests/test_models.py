@@ -172,3 +172,23 @@ def test_models_train_under_each_backend(backend, tmp_path):
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert f"ok {backend}" in done.stdout
+
+
+def test_spec_augment_masks_in_training_only_and_round_trips(tmp_path):
+    from sercnn.models import SpecAugment, build_2d_cnn_lstm
+
+    x = np.ones((3, 32, 40, 1), np.float32)
+    layer = SpecAugment(freq_masks=2, freq_width=8, time_masks=2, time_width=8, seed=0)
+    assert np.array_equal(np.asarray(layer(x, training=False)), x)
+    y = np.asarray(layer(x, training=True))
+    assert set(np.unique(y)) <= {0.0, 1.0} and 0 < (y == 0).mean() < 0.6
+    # masks are whole mel bands and whole frame spans: a masked cell's row or column is masked throughout
+    zero = y[..., 0] == 0
+    rows, cols = zero.all(axis=2), zero.all(axis=1)
+    assert np.array_equal(zero, rows[:, :, None] | cols[:, None, :])
+    model = build_2d_cnn_lstm(7, (128, 128, 1), augment=True, seed=0)
+    assert model.layers[1].name == "2spec_augment"
+    model.save(tmp_path / "m.keras")
+    from sercnn.models import load_model
+
+    assert type(load_model(tmp_path / "m.keras").layers[1]).__name__ == "SpecAugment"

@@ -23,7 +23,9 @@ def test_space_covers_the_papers_optimizers_and_the_named_hyperparameters():
     from hyperopt.pyll.stochastic import sample
 
     table = S.space_table()
-    assert list(table.index) == ["optimizer", "learning_rate", "batch_size", "l2_weight", "bn_momentum", "dropout"]
+    assert list(table.index) == ["optimizer", "learning_rate", "batch_size", "l2_weight", "bn_momentum", "dropout",
+                                 "augment"]
+    assert "augment" not in S.space_table("1d").index and "augment" not in S.space("1d")
     assert "adagrad, adam, sgd, rmsprop" in table.loc["optimizer", "range"]
     for seed in range(20):
         p = sample(S.space(), rng=__import__("numpy").random.default_rng(seed))

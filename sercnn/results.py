@@ -1,0 +1,182 @@
+"""The paper's result tables (section 4.2-4.3, Tables 3-9) regenerated from run records, beside its values.
+
+Everything here reads ``results/``: protocol summaries (``results/protocols/<name>/summary.json``, written by
+``python -m sercnn protocol``) and their fold records. Nothing trains. The paper's own numbers come from
+:mod:`sercnn.paper`.
+
+Notebook: ``book/07_results.ipynb``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import paper
+from .evaluation import class_size_multiples
+
+PROTOCOL_NAMES = {"speaker-dependent": "SD", "speaker-independent": "SI", "loso": "LOSO"}
+MODEL_NAMES = {"1d": "1D CNN LSTM", "2d": "2D CNN LSTM", "svm-compare": "ComParE + linear SVM",
+               "svm-egemaps": "eGeMAPS + linear SVM"}
+
+
+def load_protocols(results: str | Path) -> dict[tuple[str, str, str], dict]:
+    """Every protocol summary under ``results/protocols``, keyed ``(corpus, model, protocol)``; each gets
+    ``_folder`` (its folder, relative to ``results``)."""
+    found = {}
+    for path in sorted(Path(results).glob("protocols/*/summary.json")):
+        s = json.loads(path.read_text())
+        s["_folder"] = str(path.parent.relative_to(results))
+        found[(s["corpus"], s["model"], s["protocol"])] = s
+    return found
+
+
+def fold_records(results: str | Path, summary: dict) -> list[dict]:
+    """The run records of a summary's folds, in fold order."""
+    folder = Path(results) / summary["_folder"]
+    return [json.loads((folder / f["fold"] / "record.json").read_text()) for f in summary["folds"]]
+
+
+def _pm(stat: dict | None) -> str:
+    return "" if stat is None else f"{stat['mean']:.2f} ± {stat['sd']:.2f}"
+
+
+def overview(protocols: dict) -> pd.DataFrame:
+    """One row per protocol run: model, protocol, folds, held-out accuracy and UAR (mean ± sd over folds),
+    whole-database accuracy, the protocol's wall time and its hardware."""
+    rows = []
+    for (corpus, model, protocol), s in sorted(protocols.items(), key=lambda kv: (kv[0][0], kv[0][2], kv[0][1])):
+        env = s["environment"]
+        rows.append({
+            "corpus": corpus, "protocol": PROTOCOL_NAMES.get(protocol, protocol),
+            "model": MODEL_NAMES.get(model, model), "folds": len(s["folds"]),
+            "test accuracy %": _pm(s["accuracy"]), "test UAR %": _pm(s["uar"]),
+            "whole-database accuracy %": _pm(s["whole_database_accuracy"]),
+            "wall time (min)": round(s["wall_seconds"] / 60, 1),
+            "hardware": f"{env.get('cpu')}, {env.get('cpu_count')} cores, {env.get('keras_backend')}",
+            "commit": (s.get("git", {}).get("commit") or "")[:10],
+        })
+    return pd.DataFrame(rows)
+
+
+def table_7(protocols: dict, corpus: str = "emodb") -> pd.DataFrame:
+    """Table 7 for ``corpus``: the paper's (a) "average" and (b) "validation" accuracy per protocol and
+    network, beside this book's held-out test accuracy (mean ± sd over folds) and whole-database accuracy."""
+    rows = []
+    for protocol in ("speaker-dependent", "speaker-independent"):
+        for net in ("1d", "2d"):
+            key = (corpus, protocol, net)
+            s = protocols.get((corpus, net, protocol))
+            rows.append({
+                "protocol": PROTOCOL_NAMES[protocol], "network": MODEL_NAMES[net],
+                "paper 7(a) average": paper.TABLE_7A.get(key), "paper 7(b) validation": paper.TABLE_7B.get(key),
+                "book: held-out test (mean ± sd)": _pm(s["accuracy"]) if s else "not run",
+                "book: whole database (mean ± sd)": _pm(s["whole_database_accuracy"]) if s else "not run",
+            })
+    return pd.DataFrame(rows).set_index(["protocol", "network"])
+
+
+def table_8(protocols: dict) -> pd.DataFrame:
+    """Table 8 (EmoDB, SD and SI accuracy of other work) with this book's rows added: each model's held-out
+    test accuracy, mean ± sd over folds (SD: 5 seeds; SI: the 5 test pairs), and its LOSO accuracy."""
+    rows = [{"work": w, "speaker-dependent": sd, "speaker-independent": si, "LOSO": None, "source": "paper, Table 8"}
+            for w, sd, si in paper.TABLE_8]
+    for model in ("2d", "1d", "svm-compare", "svm-egemaps"):
+        got = {p: protocols.get(("emodb", model, p)) for p in ("speaker-dependent", "speaker-independent", "loso")}
+        if not any(got.values()):
+            continue
+        rows.append({"work": f"this book: {MODEL_NAMES[model]}",
+                     **{k: _pm(s["accuracy"]) if s else "not run" for k, s in
+                        zip(("speaker-dependent", "speaker-independent", "LOSO"), got.values())},
+                     "source": "results/protocols (held out)"})
+    frame = pd.DataFrame(rows).set_index("work")
+    return frame.astype(object).where(frame.notna(), "–")
+
+
+def table_9() -> pd.DataFrame:
+    """Table 9 (IEMOCAP) as the paper prints it; a licensed IEMOCAP user adds rows with :func:`iemocap_commands`."""
+    frame = pd.DataFrame(paper.TABLE_9, columns=["work", "speaker-dependent", "speaker-independent (test)"])
+    frame = frame.set_index("work")
+    return frame.astype(object).where(frame.notna(), "–")
+
+
+def iemocap_commands(results_dir: str = "results/protocols") -> str:
+    """The commands that fill Tables 4, 6 and 9 from a licensed IEMOCAP copy (``SERCNN_DATA`` holding
+    ``iemocap/Session1..5``)."""
+    lines = ["export SERCNN_DATA=/path/to/folder/holding/iemocap   # your licensed copy: iemocap/Session1 ... Session5"]
+    for protocol, short in (("speaker-dependent", "sd"), ("speaker-independent", "si")):
+        for model, extra in (("2d", " --seconds 4.064"), ("1d", "")):
+            lines.append(f"python -m sercnn protocol {protocol} --corpus iemocap --model {model}{extra} "
+                         f"--out {results_dir}/iemocap-{model}-{short}")
+    lines.append(f"python -m sercnn protocol speaker-independent --corpus iemocap --model svm-compare "
+                 f"--out {results_dir}/iemocap-svm-compare-si")
+    return "\n".join(lines)
+
+
+def confusion_comparison(protocols: dict, corpus: str, protocol: str, network: str) -> pd.DataFrame | None:
+    """Per-class recall (the diagonal of Tables 3-6): the paper's, and this book's pooled held-out test set
+    (every fold's test utterances together), in percent."""
+    ref = paper.confusion_reference(corpus, protocol, network)
+    s = protocols.get((corpus, network, protocol))
+    if ref is None or s is None:
+        return None
+    number, table = ref
+    pooled = s["pooled_test"]
+    return pd.DataFrame({
+        f"paper, Table {number}": np.diag(table["confusion_pct"]),
+        "book, pooled held-out test": np.diag(np.asarray(pooled["confusion_pct"], dtype=float)),
+    }, index=paper.CLASSES[corpus]).rename_axis("recall % of")
+
+
+def class_size_evidence(table: dict, class_sizes: dict[str, int]) -> pd.DataFrame:
+    """For each row of a paper confusion matrix: the class's size in the whole corpus, and whether every cell
+    is ``100 k / size`` for a whole number k (to the table's rounding), and the same for the size of a 20 %
+    test set: the arithmetic that says whether a table counts the whole corpus or a held-out part."""
+    rows = []
+    for name, cells in zip(class_sizes, table["confusion_pct"]):
+        size = class_sizes[name]
+        test = int(round(0.2 * size))
+        whole_ok = all(class_size_multiples(c, size) is not None for c in cells)
+        test_ok = all(class_size_multiples(c, test) is not None for c in cells)
+        diag = cells[list(class_sizes).index(name)]
+        rows.append({"class": name, "size in corpus": size, "diagonal %": diag,
+                     "diagonal as k / size": f"{class_size_multiples(diag, size)} / {size}" if whole_ok else "no",
+                     "every cell k / size": whole_ok, "20 % test set size": test,
+                     "every cell k / test size": test_ok})
+    return pd.DataFrame(rows).set_index("class")
+
+
+def weighted_average(table: dict, class_sizes: dict[str, int]) -> float:
+    """The accuracy a confusion matrix implies over class sizes (sum of k_ii over the corpus size), to set
+    beside the table's printed "average accuracy"."""
+    sizes = np.asarray(list(class_sizes.values()), dtype=float)
+    diag = np.diag(np.asarray(table["confusion_pct"], dtype=float))
+    return float((diag * sizes).sum() / sizes.sum())
+
+
+def whole_against_held_out(results: str | Path, summary: dict) -> pd.DataFrame:
+    """Per fold of one protocol: held-out test accuracy against whole-database accuracy (training utterances
+    included, the form of Tables 3-6), and the gap."""
+    rows = []
+    for f in summary["folds"]:
+        rows.append({"fold": f["fold"], "held-out test %": round(f["accuracy"], 2),
+                     "whole database %": round(f["whole_database_accuracy"], 2),
+                     "gap (points)": round(f["whole_database_accuracy"] - f["accuracy"], 2)})
+    return pd.DataFrame(rows).set_index("fold")
+
+
+def provenance(summary: dict) -> str:
+    """One paragraph: the command, commit, corpus, folds, seeds, engine, wall time and hardware of a protocol."""
+    env = summary["environment"]
+    cfg = summary["base_config"]
+    folds = ", ".join(f["fold"] for f in summary["folds"])
+    knobs = ", ".join(f"{k} {cfg[k]}" for k in ("seconds", "precision", "optimizer", "learning_rate", "batch_size",
+                                                 "bn_momentum", "selection") if k in cfg)
+    return (f"`{summary['command']}` at commit {(summary['git'].get('commit') or '?')[:10]}"
+            f"{' (uncommitted changes)' if summary['git'].get('dirty') else ''}; {summary['corpus']}; folds {folds}; "
+            f"{knobs}; {len(summary['folds'])} folds in {summary['wall_seconds'] / 60:.1f} min on "
+            f"{env.get('cpu')} ({env.get('cpu_count')} cores, {env.get('memory_gib')} GiB, "
+            f"backend {env.get('keras_backend')}, accelerators {', '.join(env.get('accelerators') or ['none'])}).")
