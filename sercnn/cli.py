@@ -184,6 +184,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="speaker-dependent: the seeds of the splits (default: %(default)s)")
     g.add_argument("--only", nargs="+", default=None, metavar="FOLD",
                    help="run only these folds (e.g. 03-08, seed2, 11)")
+    g.add_argument("--search-trials", type=int, default=0, metavar="N",
+                   help="networks: a nested TPE search of N trials inside each fold, on that fold's training "
+                   "speakers only, chooses the fold's hyperparameters (default: none, the defaults)")
     g.add_argument("--out", required=True, help="folder for the fold records and summary.json")
     _add_engine_options(pr, "folds")
 
@@ -249,7 +252,8 @@ def _protocol(args: argparse.Namespace, argv: list[str]) -> int:
     command = shlex.join(["python", "-m", "sercnn", *argv])
     try:
         summary = run_protocol(args.protocol, base, args.out, seeds=args.seeds, only=args.only, engine=args.engine,
-                               address=args.address, parallel=args.parallel, command=command)
+                               address=args.address, parallel=args.parallel, command=command,
+                               search_trials=args.search_trials)
     except KeyboardInterrupt:
         print(f"\ninterrupted; finished folds are kept. Continue with the same command:\n  {command}",
               file=sys.stderr)

@@ -70,14 +70,22 @@ def folds(protocol: Protocol, df: pd.DataFrame, base, seeds: Sequence[int] = SD_
     raise ValueError(f"protocol must be one of {PROTOCOLS}, got {protocol!r}")
 
 
-def run_fold(kind: str, config: dict, run_dir: str, command: str) -> dict:
+def run_fold(kind: str, config: dict, run_dir: str, command: str, search_trials: int = 0) -> dict:
     """Run one fold into ``run_dir`` (a worker's entry point: plain arguments in, a small summary out). A
-    finished fold of the same configuration is not run again."""
+    finished fold of the same configuration is not run again.
+
+    ``search_trials > 0`` (networks only): a *nested* search first. A TPE search of that many trials on this
+    fold's training speakers alone (:mod:`sercnn.search`, into ``run_dir/search``) chooses the
+    hyperparameters; the fold then trains with them and tests once, so no fold's test speakers choose
+    anything.
+    """
     path = Path(run_dir) / records.RECORD_NAME
     if path.exists():
         done = records.load_record(path)
-        if done.get("config") == json.loads(json.dumps(config)):
+        if done.get("fold_config", done.get("config")) == json.loads(json.dumps(config)):
             return fold_summary(done)
+    if kind == "network" and search_trials:
+        return fold_summary(_searched_fold(config, Path(run_dir), command, search_trials))
     if kind == "network":
         import keras
 
@@ -90,6 +98,26 @@ def run_fold(kind: str, config: dict, run_dir: str, command: str) -> dict:
 
         record = run(BaselineConfig(**config), run_dir, command=command, progress=False)
     return fold_summary(record)
+
+
+def _searched_fold(config: dict, run_dir: Path, command: str, trials: int) -> dict:
+    import keras
+
+    from .experiment import RunConfig, run
+    from .search import SearchConfig, search
+
+    found = search(SearchConfig(base=config, trials=trials, algo="tpe", seed=config["seed"]), run_dir / "search",
+                   command=f"{command} (nested search of this fold)")
+    cfg = dataclasses.replace(RunConfig(**config), **found["best"]["params"])
+    record = run(cfg, run_dir, command=command, progress=False)  # beside search/, resumable like any run
+    keras.backend.clear_session()
+    record["fold_config"] = config
+    record["nested_search"] = {
+        "trials": trials, "validation_speakers": found["validation_speakers"], "objective": found["objective"],
+        "best": found["best"], "wall_seconds": found["wall_seconds"],
+    }
+    records.write_record(run_dir, {k: v for k, v in record.items() if k != "schema"})
+    return record
 
 
 def fold_summary(record: dict) -> dict:
@@ -108,6 +136,7 @@ def fold_summary(record: dict) -> dict:
         "classes": test["classes"],
         "best_epoch": training.get("best_epoch"),
         "train_seconds": training.get("train_seconds", record.get("timings", {}).get("fit_s")),
+        "searched": (record.get("nested_search") or {}).get("best", {}).get("params"),
     }
 
 
@@ -151,11 +180,13 @@ def run_protocol(
     parallel: int | None = None,
     command: str = "",
     df: pd.DataFrame | None = None,
+    search_trials: int = 0,
 ) -> dict:
     """Run every fold of ``protocol`` with ``base``'s settings into ``out_dir`` and write the summary.
 
-    ``only``: run just these folds (names as ``03-08``, ``seed2``, ``11``). Returns the summary, also written
-    to ``out_dir/summary.json``.
+    ``only``: run just these folds (names as ``03-08``, ``seed2``, ``11``). ``search_trials``: a nested TPE
+    search of that many trials inside each fold (see :func:`run_fold`). Returns the summary, also written to
+    ``out_dir/summary.json``.
     """
     from .baselines import BaselineConfig
     from .experiment import resolve_corpus
@@ -172,7 +203,9 @@ def run_protocol(
             raise ValueError(f"unknown fold(s) {unknown}; {protocol} has {[n for n, _ in todo]}")
         todo = [(n, c) for n, c in todo if n in only]
     kind = "baseline" if isinstance(base, BaselineConfig) else "network"
-    jobs = [(kind, dataclasses.asdict(cfg), str(out_dir / name), command) for name, cfg in todo]
+    if search_trials and kind != "network":
+        raise ValueError("a nested search tunes the networks; the baseline chooses its C inside each fold already")
+    jobs = [(kind, dataclasses.asdict(cfg), str(out_dir / name), command, search_trials) for name, cfg in todo]
     n_parallel = parallel or (default_parallel(len(jobs)) if engine == "local" else len(jobs))
     results = run_jobs(run_fold, jobs, engine=engine, address=address, parallel=n_parallel)
     for (name, _), res in zip(todo, results):
@@ -190,6 +223,7 @@ def run_protocol(
         "finished": records.now(),
         "wall_seconds": round(time.perf_counter() - t0, 1),
         "engine": {"name": engine, "address": address, "parallel": n_parallel},
+        "nested_search_trials": search_trials,
         "environment": records.hardware(),
         "base_config": dataclasses.asdict(base),
         "folds": results,

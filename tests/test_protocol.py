@@ -104,3 +104,27 @@ def test_base_config_is_kept_whole():
     _, cfg = folds("loso", _speakers(["a", "b"], ["male", "female"]), base)[0]
     assert {k: v for k, v in asdict(cfg).items() if k not in ("split", "fold", "test_speakers")} == {
         k: v for k, v in asdict(base).items() if k not in ("split", "fold", "test_speakers")}
+
+
+@pytest.mark.slow
+def test_nested_search_chooses_each_folds_hyperparameters_on_its_training_speakers(tmp_path):
+    out = tmp_path / "nested"
+    summary = run_protocol("loso", RunConfig(**QUICK), out, only=["s03"], search_trials=2, command="test")
+    fold = summary["folds"][0]
+    record = json.loads((out / "s03" / "record.json").read_text())
+    nested = record["nested_search"]
+    assert "s03" not in nested["validation_speakers"] and nested["trials"] == 2
+    assert fold["searched"] == nested["best"]["params"]
+    assert record["config"]["optimizer"] == nested["best"]["params"]["optimizer"]
+    assert summary["nested_search_trials"] == 2
+    for trial in (out / "s03" / "search" / "trials").iterdir():
+        seen = json.loads((trial / "record.json").read_text())["split"]
+        assert "s03" not in seen["train_speakers"] + seen["test_speakers"]
+    stamp = (out / "s03" / "record.json").stat().st_mtime_ns  # resumed: the finished fold is kept
+    run_protocol("loso", RunConfig(**QUICK), out, only=["s03"], search_trials=2, command="test")
+    assert (out / "s03" / "record.json").stat().st_mtime_ns == stamp
+    with pytest.raises(ValueError, match="nested search"):
+        from sercnn.baselines import BaselineConfig
+
+        run_protocol("loso", BaselineConfig(corpus="synthetic", model="svm-egemaps"), out, only=["s03"],
+                     search_trials=2)

@@ -1,0 +1,87 @@
+"""sercnn.results and the committed records behind chapters 6-7: every summary agrees with its fold records,
+the tables print what the records hold, and the paper's tables are what the chapter says they are."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sercnn import paper, results
+from sercnn.protocol import mean_sd, summarise
+
+RESULTS = Path(__file__).parents[1] / "results"
+EMODB_SIZES = dict(zip(paper.CLASSES["emodb"], (127, 81, 46, 69, 71, 79, 62)))
+PROTOCOLS = results.load_protocols(RESULTS)
+SEARCHES = sorted((RESULTS / "search").glob("*/search.json"))
+
+
+def test_paper_confusion_tables_count_whole_classes():
+    for table in (paper.TABLE_3, paper.TABLE_5):
+        for net in ("1d", "2d"):
+            evidence = results.class_size_evidence(table[net], EMODB_SIZES)
+            assert evidence["every cell k / size"].all()
+            assert not evidence["every cell k / test size"].all()
+            assert results.weighted_average(table[net], EMODB_SIZES) == pytest.approx(table[net]["average"], abs=0.01)
+    for table in (paper.TABLE_3, paper.TABLE_4, paper.TABLE_5, paper.TABLE_6):
+        for net in ("1d", "2d"):
+            assert np.allclose(np.sum(table[net]["confusion_pct"], axis=1), 100, atol=0.05)
+
+
+@pytest.mark.parametrize("key", sorted(PROTOCOLS), ids=lambda k: "-".join(k))
+def test_protocol_summaries_agree_with_their_fold_records(key):
+    summary = PROTOCOLS[key]
+    folds = results.fold_records(RESULTS, summary)
+    assert [r["split"]["test_speakers"] for r in folds] == [f["test_speakers"] for f in summary["folds"]]
+    accs = [r["metrics"]["test"]["accuracy"] for r in folds]
+    assert summary["accuracy"] == mean_sd(accs)
+    assert summary["uar"] == mean_sd([r["metrics"]["test"]["uar"] for r in folds])
+    assert summarise(summary["folds"])["pooled_test"] == summary["pooled_test"]
+    for r in folds:  # held out: no test speaker among the training speakers (SD: no test utterance trained on)
+        if summary["protocol"] != "speaker-dependent":
+            assert not set(r["split"]["test_speakers"]) & set(r["split"]["train_speakers"])
+        assert r["config"]["model"] == summary["model"] and r["corpus"]["name"] == summary["corpus"]
+    if summary["protocol"] == "speaker-independent" and summary["corpus"] == "emodb":
+        assert summary["pooled_test"]["n"] == 535  # every utterance tested exactly once
+    assert summary["wall_seconds"] > 0 and summary["environment"]["cpu"]
+
+
+def test_tables_print_the_records():
+    if not PROTOCOLS:
+        pytest.skip("no protocol records committed")
+    t7 = results.table_7(PROTOCOLS)
+    t8 = results.table_8(PROTOCOLS)
+    for (corpus, model, protocol), s in PROTOCOLS.items():
+        cell = f"{s['accuracy']['mean']:.2f} ± {s['accuracy']['sd']:.2f}"
+        if corpus == "emodb" and model in ("1d", "2d") and protocol != "loso":
+            assert t7.loc[(results.PROTOCOL_NAMES[protocol], results.MODEL_NAMES[model]),
+                          "book: held-out test (mean ± sd)"] == cell
+        if corpus == "emodb":
+            column = {"speaker-dependent": "speaker-dependent", "speaker-independent": "speaker-independent",
+                      "loso": "LOSO"}[protocol]
+            assert t8.loc[f"this book: {results.MODEL_NAMES[model]}", column] == cell
+    assert t8.loc["Zhao, Mao & Chen (2D CNN LSTM)", "speaker-independent"] == 95.89
+
+
+@pytest.mark.parametrize("path", SEARCHES, ids=lambda p: p.parent.name)
+def test_committed_searches_agree_with_their_trial_records(path):
+    from sercnn.search import trial_id
+
+    summary = json.loads(path.read_text())
+    assert summary["finished"] and len(summary["trials"]) == summary["config"]["trials"]
+    test_speakers = set(summary["config"]["base"]["test_speakers"])
+    for t in summary["trials"]:
+        record = json.loads((path.parent / "trials" / t["trial"] / "record.json").read_text())
+        assert t["trial"] == trial_id(t["params"])
+        assert record["metrics"]["test"]["accuracy"] == pytest.approx(t["accuracy"])
+        seen = set(record["split"]["train_speakers"]) | set(record["split"]["test_speakers"])
+        assert not seen & test_speakers  # the outer test speakers never entered the search
+    assert summary["best"]["accuracy"] == max(t["accuracy"] for t in summary["trials"])
+
+
+def test_iemocap_commands_name_every_table():
+    text = results.iemocap_commands()
+    assert "--corpus iemocap" in text and "speaker-dependent" in text and "speaker-independent" in text
+    assert "svm-compare" in text
