@@ -191,8 +191,9 @@ def load_record(path: str | Path) -> dict:
 
 def load_records(folder: str | Path) -> list[dict]:
     """Every run record under ``folder``, sorted by run name. Each gets ``_path`` (its file) and
-    ``_group``: the first folder below ``folder`` that holds it (``results/<group>/<run>.json``), so that
-    the records of one experiment, kept in one folder, are summarised together."""
+    ``_group``: the folder of the experiment it belongs to, relative to ``folder``
+    (``<group>/<run>.json``, or ``<group>/<run>/record.json`` for a run directory, as a protocol's folds),
+    so that the records of one experiment are summarised together."""
     folder = Path(folder)
     found = []
     for path in sorted(folder.rglob("*.json")):
@@ -203,7 +204,8 @@ def load_records(folder: str | Path) -> list[dict]:
         if isinstance(data, dict) and data.get("schema") == SCHEMA and "metrics" in data:
             data["_path"] = str(path)
             parts = path.relative_to(folder).parts
-            data["_group"] = parts[0] if len(parts) > 1 else ""
+            parts = parts[:-2] if path.name == RECORD_NAME else parts[:-1]
+            data["_group"] = "/".join(parts)
             found.append(data)
     return sorted(found, key=lambda r: (r["_group"], r.get("run", "")))
 
@@ -223,12 +225,13 @@ def summary_table(runs: list[dict]) -> pd.DataFrame:
                 "test speakers": " ".join(r["split"]["test_speakers"]),
                 "selection": r["selection"]["mode"],
                 "seed": r["config"]["seed"],
-                "best epoch": r["training"]["best_epoch"],
-                "epochs": r["training"]["epochs_run"],
+                "best epoch": r.get("training", {}).get("best_epoch"),
+                "epochs": r.get("training", {}).get("epochs_run"),
                 "test accuracy": round(test["accuracy"], 2),
                 "test UAR": round(test["uar"], 2),
                 "whole-database accuracy": round(r["metrics"]["whole_database"]["accuracy"], 2),
-                "training minutes": round(r["training"]["train_seconds"] / 60, 1),
+                "training minutes": round(r.get("training", {}).get("train_seconds",
+                                                                      r.get("timings", {}).get("fit_s", 0)) / 60, 1),
                 "commit": (r["git"].get("commit") or "")[:10],
             }
         )

@@ -243,7 +243,8 @@ def _search_local(cfg: SearchConfig, out_dir: Path) -> list[dict]:
         algo=algo,
         max_evals=cfg.trials,
         trials=trials,
-        rstate=np.random.default_rng(cfg.seed),
+        # seeded by the seed and the trials done: a resumed search draws new points, not the first ones again
+        rstate=np.random.default_rng([cfg.seed, len(trials.trials)]),
         trials_save_file=str(path),
         show_progressbar=False,
     )

@@ -78,6 +78,8 @@ def test_search_persists_resumes_and_never_sees_the_test_speakers(tmp_path, monk
     summary = S.search(_cfg(trials=3), out, command="test")  # resumes: one trial kept, two more run
     assert [t["number"] for t in summary["trials"]] == [1, 2, 3]
     assert summary["trials"][0]["params"] == S.clean_params(calls[0])
+    ids = [t["trial"] for t in summary["trials"]]
+    assert len(set(ids)) == 3  # the resumed search drew new points, not the first ones again
     frame = S.trials_frame(summary)
     assert list(frame["best so far"]) == list(frame["accuracy"].cummax())
     assert summary["best"]["accuracy"] == frame["accuracy"].max()
