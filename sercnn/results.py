@@ -180,3 +180,20 @@ def provenance(summary: dict) -> str:
             f"{knobs}; {len(summary['folds'])} folds in {summary['wall_seconds'] / 60:.1f} min on "
             f"{env.get('cpu')} ({env.get('cpu_count')} cores, {env.get('memory_gib')} GiB, "
             f"backend {env.get('keras_backend')}, accelerators {', '.join(env.get('accelerators') or ['none'])}).")
+
+
+def verdict(protocols: dict, corpus: str, protocol: str, network: str = "2d", baseline: str = "svm-compare") -> str:
+    """One sentence, computed from the records: the network's and the baseline's mean ± sd accuracy over the
+    folds of ``protocol``, which is ahead and by how much, and on how many folds the network wins."""
+    net, base = protocols.get((corpus, network, protocol)), protocols.get((corpus, baseline, protocol))
+    if net is None or base is None:
+        return f"**{protocol}**: {MODEL_NAMES[network]} and {MODEL_NAMES[baseline]} have not both been run."
+    a = {f["fold"]: f["accuracy"] for f in net["folds"]}
+    b = {f["fold"]: f["accuracy"] for f in base["folds"]}
+    common = sorted(set(a) & set(b))
+    wins = sum(a[k] > b[k] for k in common)
+    diff = net["accuracy"]["mean"] - base["accuracy"]["mean"]
+    who = f"the {MODEL_NAMES[network]} is ahead" if diff > 0 else f"the {MODEL_NAMES[baseline]} is ahead"
+    return (f"**{protocol}**: {MODEL_NAMES[network]} {net['accuracy']['mean']:.2f} ± {net['accuracy']['sd']:.2f} %, "
+            f"{MODEL_NAMES[baseline]} {base['accuracy']['mean']:.2f} ± {base['accuracy']['sd']:.2f} %: {who} by "
+            f"{abs(diff):.2f} points on average; the network wins {wins} of {len(common)} folds.")

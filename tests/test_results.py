@@ -85,3 +85,14 @@ def test_iemocap_commands_name_every_table():
     text = results.iemocap_commands()
     assert "--corpus iemocap" in text and "speaker-dependent" in text and "speaker-independent" in text
     assert "svm-compare" in text
+
+
+def test_verdict_says_who_is_ahead_from_the_records():
+    def summary(accs):
+        return {"folds": [{"fold": str(i), "accuracy": a} for i, a in enumerate(accs)],
+                "accuracy": mean_sd(accs)}
+
+    protocols = {("emodb", "2d", "loso"): summary([60.0, 80.0]), ("emodb", "svm-compare", "loso"): summary([70.0, 75.0])}
+    text = results.verdict(protocols, "emodb", "loso")
+    assert "ComParE + linear SVM is ahead by 2.50 points" in text and "wins 1 of 2 folds" in text
+    assert "not both been run" in results.verdict(protocols, "emodb", "speaker-dependent")
