@@ -173,8 +173,10 @@ def provenance(summary: dict) -> str:
     env = summary["environment"]
     cfg = summary["base_config"]
     folds = ", ".join(f["fold"] for f in summary["folds"])
-    knobs = ", ".join(f"{k} {cfg[k]}" for k in ("seconds", "precision", "optimizer", "learning_rate", "batch_size",
-                                                 "bn_momentum", "selection") if k in cfg)
+    shown = ("seed", "seconds", "precision", "optimizer", "learning_rate", "batch_size", "bn_momentum", "selection")
+    knobs = ", ".join(f"{k} {cfg[k]}" for k in shown if k in cfg)
+    if summary["protocol"] == "speaker-dependent":
+        knobs += f"; seeds {', '.join(str(f['seed']) for f in summary['folds'])}"
     return (f"`{summary['command']}` at commit {(summary['git'].get('commit') or '?')[:10]}"
             f"{' (uncommitted changes)' if summary['git'].get('dirty') else ''}; {summary['corpus']}; folds {folds}; "
             f"{knobs}; {len(summary['folds'])} folds in {summary['wall_seconds'] / 60:.1f} min on "
