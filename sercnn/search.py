@@ -101,6 +101,23 @@ class SearchConfig:
             raise ValueError(f"trials must be at least 1, got {self.trials}")
 
 
+def default_point(model: str = "2d") -> dict:
+    """This project's defaults as a point of the space (``sercnn.training``, ``sercnn.models``; L2 at the
+    range's floor, 1e-6, where the defaults have none): every search evaluates it first, as trial 1, so that
+    its table shows what the search adds to the defaults on the same validation speakers."""
+    from .models import BN_MOMENTUM
+
+    point = {"optimizer": training.OPTIMIZER, "learning_rate": training.LEARNING_RATE,
+             "batch_size": training.BATCH_SIZE, "l2_weight": L2_RANGE[0], "bn_momentum": BN_MOMENTUM, "dropout": 0.0}
+    return {**point, "augment": False} if model == "2d" else point
+
+
+def _as_hyperopt_point(point: dict) -> dict:
+    """hyperopt's form of a point: the index of each ``hp.choice`` value."""
+    choices = {"optimizer": list(training.OPTIMIZERS), "batch_size": list(BATCH_SIZES), "augment": [False, True]}
+    return {k: choices[k].index(v) if k in choices else v for k, v in point.items()}
+
+
 def inner_problem(cfg: SearchConfig, df: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     """The outer training data and the inner split a trial runs on: ``(training part of df, overrides of
     the trial's RunConfig)``. The outer test speakers (or utterances) are not in the returned frame."""
@@ -232,11 +249,16 @@ def search(
 def _search_local(cfg: SearchConfig, out_dir: Path) -> list[dict]:
     from functools import partial
 
-    from hyperopt import Trials, fmin, rand, tpe
+    from hyperopt import fmin, rand, tpe
+    from hyperopt.fmin import generate_trials_to_calculate
 
     path = out_dir / TRIALS_FILE
     algo = partial(tpe.suggest, n_startup_jobs=N_STARTUP) if cfg.algo == "tpe" else rand.suggest
-    trials = _load_trials(path) if path.exists() else Trials()
+    if path.exists():
+        trials = _load_trials(path)
+    else:  # trial 1: the defaults
+        trials = generate_trials_to_calculate([_as_hyperopt_point(default_point(cfg.base["model"]))])
+        trials.refresh()  # so that fmin counts it towards the budget
     fmin(
         fn=partial(_hyperopt_objective, cfg=asdict(cfg), out_dir=str(out_dir)),
         space=space(cfg.base["model"]),
@@ -248,7 +270,8 @@ def _search_local(cfg: SearchConfig, out_dir: Path) -> list[dict]:
         trials_save_file=str(path),
         show_progressbar=False,
     )
-    return [dict(t["result"], number=i + 1) for i, t in enumerate(trials.trials) if t["result"].get("status") == "ok"]
+    done = [t for t in trials.trials if t["result"].get("status") == "ok"]
+    return [dict(t["result"], number=i + 1) for i, t in enumerate(done)]
 
 
 def _load_trials(path: Path):
@@ -281,7 +304,7 @@ def _search_ray(cfg: SearchConfig, out_dir: Path, address: str | None, parallel:
     else:
         n_startup = N_STARTUP if cfg.algo == "tpe" else cfg.trials  # random search: only the prior's draws
         searcher = HyperOptSearch(space(cfg.base["model"]), metric="accuracy", mode="max", n_initial_points=n_startup,
-                                  random_state_seed=cfg.seed)
+                                  random_state_seed=cfg.seed, points_to_evaluate=[default_point(cfg.base["model"])])
         tuner = tune.Tuner(
             trainable,
             tune_config=tune.TuneConfig(search_alg=searcher, num_samples=cfg.trials,
@@ -318,6 +341,7 @@ def _write_summary(out_dir, cfg, trials, overrides, df, base, command, seconds, 
         "environment": records.hardware(),
         "trials": trials,
         "best": best,
+        "defaults": default_point(base.model),
         "final_command": final_command(base, best["params"]) if best else None,
     }
     records.write_json(Path(out_dir) / SEARCH_FILE, summary)
