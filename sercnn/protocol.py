@@ -193,6 +193,7 @@ def run_protocol(
 
     t0 = time.perf_counter()
     started = records.now()
+    git = records.git_commit()  # the code at the start; each fold's record keeps its own
     out_dir = Path(out_dir)
     if df is None:
         df = resolve_corpus(base.corpus, base.data_root)
@@ -218,7 +219,7 @@ def run_protocol(
         "corpus": df.attrs.get("corpus", base.corpus),
         "corpus_description": df.attrs.get("description"),
         "command": command,
-        "git": records.git_commit(),
+        "git": git,
         "started": started,
         "finished": records.now(),
         "wall_seconds": round(time.perf_counter() - t0, 1),
