@@ -401,6 +401,6 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "search":
             return _search(args, argv)
         return _evaluate(args)
-    except (SercnnError, OSError, ValueError) as exc:  # bad input: one clear line, no traceback
+    except (SercnnError, OSError, ValueError, ImportError) as exc:  # bad input or a missing extra: one line
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -199,3 +199,25 @@ def verdict(protocols: dict, corpus: str, protocol: str, network: str = "2d", ba
     return (f"**{protocol}**: {MODEL_NAMES[network]} {net['accuracy']['mean']:.2f} ± {net['accuracy']['sd']:.2f} %, "
             f"{MODEL_NAMES[baseline]} {base['accuracy']['mean']:.2f} ± {base['accuracy']['sd']:.2f} %: {who} by "
             f"{abs(diff):.2f} points on average; the network wins {wins} of {len(common)} folds.")
+
+
+def targets(protocols: dict, corpus: str = "emodb") -> pd.DataFrame:
+    """The figures this reproduction set out to reach, each against this book's held-out result: the paper's
+    Table 7(b) for each network and protocol, and the shallow baseline on the same LOSO folds."""
+    rows = []
+    for net, protocol in (("2d", "speaker-independent"), ("2d", "speaker-dependent"), ("1d", "speaker-independent"),
+                          ("1d", "speaker-dependent")):
+        s = protocols.get((corpus, net, protocol))
+        goal = paper.TABLE_7B.get((corpus, protocol, net))
+        rows.append({"target": f"{MODEL_NAMES[net]}, {PROTOCOL_NAMES[protocol]}: the paper's Table 7(b)",
+                     "figure %": goal, "this book (held out) %": s["accuracy"]["mean"] if s else None,
+                     "reached": bool(s and goal is not None and s["accuracy"]["mean"] >= goal) if s else None})
+    net, base = protocols.get((corpus, "2d", "loso")), protocols.get((corpus, "svm-compare", "loso"))
+    rows.append({"target": "2D CNN LSTM, LOSO: above ComParE + linear SVM on the same folds",
+                 "figure %": base["accuracy"]["mean"] if base else None,
+                 "this book (held out) %": net["accuracy"]["mean"] if net else None,
+                 "reached": bool(net and base and net["accuracy"]["mean"] > base["accuracy"]["mean"])
+                 if net and base else None})
+    frame = pd.DataFrame(rows).set_index("target")
+    frame["reached"] = frame["reached"].map({True: "yes", False: "no"}).fillna("not run")
+    return frame

@@ -96,3 +96,14 @@ def test_verdict_says_who_is_ahead_from_the_records():
     text = results.verdict(protocols, "emodb", "loso")
     assert "ComParE + linear SVM is ahead by 2.50 points" in text and "wins 1 of 2 folds" in text
     assert "not both been run" in results.verdict(protocols, "emodb", "speaker-dependent")
+
+
+def test_targets_table():
+    def summary(acc):
+        return {"folds": [], "accuracy": {"mean": acc, "sd": 0.0, "n": 1}}
+
+    protocols = {("emodb", "2d", "speaker-independent"): summary(85.0), ("emodb", "1d", "speaker-dependent"): summary(50.0),
+                 ("emodb", "2d", "loso"): summary(70.0), ("emodb", "svm-compare", "loso"): summary(74.0)}
+    t = results.targets(protocols)
+    assert t["reached"].tolist() == ["yes", "not run", "not run", "no", "no"]
+    assert t.iloc[0]["figure %"] == 82.42 and t.iloc[-1]["figure %"] == 74.0
