@@ -639,9 +639,14 @@ def search_progress(searches: dict[str, dict], ax=None):
     return ax
 
 
-def search_by_optimizer(summary: dict, ax=None):
-    """Each trial's validation accuracy by optimizer (the paper's choice of Adagrad, Adam, SGD, RMSprop,
-    section 3.4) against its learning rate on a log scale: which optimizer won, and where. Returns the axes.
+#: Hyperparameters searched on a log scale (their axes are drawn on one).
+LOG_SCALE = ("learning_rate", "l2_weight")
+
+
+def search_by_optimizer(summary: dict, param: str = "learning_rate", ax=None):
+    """Each trial's validation accuracy against one hyperparameter (``param``; log axis for the learning rate
+    and L2), coloured by optimizer (the paper's choice of Adagrad, Adam, SGD, RMSprop, section 3.4): which
+    optimizer won, and where. The best trial is circled. Returns the axes.
 
     Notebook: ``book/06_hyperopt.ipynb``.
     """
@@ -653,13 +658,15 @@ def search_by_optimizer(summary: dict, ax=None):
     for i, name in enumerate(OPTIMIZERS):
         part = frame[frame["optimizer"] == name] if len(frame) else frame
         if len(part):
-            ax.scatter(part["learning_rate"], part["accuracy"], color=f"C{i}", s=30, label=f"{name} ({len(part)})")
+            ax.scatter(part[param].astype(float), part["accuracy"], color=f"C{i}", s=30, label=f"{name} ({len(part)})")
     if len(frame):
         best = frame.loc[frame["accuracy"].idxmax()]
-        ax.scatter([best["learning_rate"]], [best["accuracy"]], s=160, facecolors="none", edgecolors="k",
+        ax.scatter([float(best[param])], [best["accuracy"]], s=160, facecolors="none", edgecolors="k",
                    label="best trial")
-    ax.set_xscale("log")
-    ax.set(xlabel="learning rate (log scale)", ylabel="validation-speaker accuracy (%)")
+    if param in LOG_SCALE:
+        ax.set_xscale("log")
+    ax.set(xlabel=param.replace("_", " ") + (" (log scale)" if param in LOG_SCALE else ""),
+           ylabel="validation-speaker accuracy (%)")
     ax.legend(fontsize="small", title="optimizer (trials)")
     return ax
 

@@ -263,3 +263,93 @@ def live_curves(title: str | None = None):
 
 
 # --- end of chapters 4-5 ----------------------------------------------------------------------------------
+
+
+# --- Chapter 6: hyperparameter search ---------------------------------------------------------------------
+
+
+def search_explorer(summary: dict, param: str = "learning_rate"):
+    """Pick a hyperparameter: every trial of a search (``search.json``) by its validation accuracy against that
+    hyperparameter, coloured by optimizer (:func:`sercnn.plots.search_by_optimizer`).
+    Notebook: ``book/06_hyperopt.ipynb``."""
+    import ipywidgets as w
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    from .plots import search_by_optimizer
+
+    names = [k for k in summary["trials"][0]["params"] if k != "optimizer"] if summary["trials"] else [param]
+    box = w.Dropdown(options=names, value=param if param in names else names[0], description="x axis")
+    out = w.Output()
+
+    def show(_=None) -> None:
+        fig, ax = plt.subplots(figsize=(7.5, 3.8), layout="constrained")
+        search_by_optimizer(summary, box.value, ax=ax)
+        with out:
+            out.clear_output(wait=True)
+            display(fig)
+        plt.close(fig)
+
+    box.observe(show, names="value")
+    show()
+    return w.VBox([box, out])
+
+
+# --- end of chapter 6 -------------------------------------------------------------------------------------
+
+# --- Chapter 7: results -----------------------------------------------------------------------------------
+
+
+def fold_explorer(results_dir, protocols: dict, corpus: str = "emodb",
+                  models: tuple = ("2d", "svm-compare")):
+    """Pick a protocol and one of its folds: the held-out confusion matrices of the networks and the baseline
+    on that fold's test speakers, side by side, read from the fold records (``sercnn.results``).
+    Notebook: ``book/07_results.ipynb``."""
+    import ipywidgets as w
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    from . import results
+    from .plots import confusion_matrix
+
+    available = sorted({p for c, m, p in protocols if c == corpus and m in models})
+    if not available:
+        return w.HTML("No protocol records to explore here.")
+    protocol_box = w.ToggleButtons(options=available, value=available[-1], description="protocol")
+    fold_box = w.Dropdown(description="fold")
+    out = w.Output()
+
+    def folds_of(protocol: str) -> list[str]:
+        return [f["fold"] for f in protocols[(corpus, models[0], protocol)]["folds"]] \
+            if (corpus, models[0], protocol) in protocols else []
+
+    def show(_=None) -> None:
+        protocol, fold = protocol_box.value, fold_box.value
+        shown = [m for m in models if (corpus, m, protocol) in protocols]
+        fig, axes = plt.subplots(1, len(shown), figsize=(5.6 * len(shown), 4.6), layout="constrained", squeeze=False)
+        for ax, m in zip(axes[0], shown):
+            summary = protocols[(corpus, m, protocol)]
+            record = {f["fold"]: r for f, r in zip(summary["folds"], results.fold_records(results_dir, summary))}
+            if fold in record:
+                test = record[fold]["metrics"]["test"]
+                confusion_matrix(test, ax=ax, title=f"{results.MODEL_NAMES.get(m, m)}, fold {fold}: "
+                                                    f"{test['accuracy']:.1f} %")
+        with out:
+            out.clear_output(wait=True)
+            display(fig)
+        plt.close(fig)
+
+    def new_protocol(_=None) -> None:
+        fold_box.unobserve(show, names="value")
+        fold_box.options = folds_of(protocol_box.value)
+        fold_box.value = fold_box.options[0] if fold_box.options else None
+        fold_box.observe(show, names="value")
+        show()
+
+    protocol_box.observe(new_protocol, names="value")
+    fold_box.observe(show, names="value")
+    new_protocol()
+    return w.VBox([protocol_box, fold_box, out])
+
+
+# --- end of chapter 7 -------------------------------------------------------------------------------------

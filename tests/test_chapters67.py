@@ -75,3 +75,41 @@ def test_results_folder_downloads_the_records_outside_a_clone(tmp_path, monkeypa
     monkeypatch.setenv("SERCNN_CACHE", str(tmp_path / "other" / "features"))
     with pytest.warns(UserWarning, match="could not be downloaded"):
         assert notebook.results_folder() is None
+
+
+def test_search_explorer_redraws_for_each_hyperparameter():
+    pytest.importorskip("ipywidgets")
+    from sercnn.widgets import search_explorer
+
+    box = search_explorer(_search([40, 55, 50], ["adam", "sgd", "adam"]))
+    dropdown = box.children[0]
+    assert "learning_rate" in dropdown.options and "optimizer" not in dropdown.options
+    for name in dropdown.options:
+        dropdown.value = name  # each redraw must work
+    plt.close("all")
+
+
+def test_fold_explorer_reads_the_fold_records(tmp_path):
+    pytest.importorskip("ipywidgets")
+    import json
+
+    from sercnn import results
+    from sercnn.evaluation import metrics
+    from sercnn.widgets import fold_explorer
+
+    names = paper.CLASSES["emodb"]
+    for model in ("2d", "svm-compare"):
+        folder = tmp_path / "protocols" / f"emodb-{model}-loso"
+        folds = []
+        for fold in ("03", "08"):
+            m = metrics([0, 1, 2, 3], [0, 1, 2, 0], names)
+            (folder / fold).mkdir(parents=True)
+            (folder / fold / "record.json").write_text(json.dumps({"metrics": {"test": m}}))
+            folds.append({"fold": fold, "accuracy": m["accuracy"]})
+        (folder / "summary.json").write_text(json.dumps({"corpus": "emodb", "model": model, "protocol": "loso",
+                                                         "folds": folds}))
+    protocols = results.load_protocols(tmp_path)
+    box = fold_explorer(tmp_path, protocols)
+    assert box.children[1].options == ("03", "08")
+    box.children[1].value = "08"
+    plt.close("all")
