@@ -23,15 +23,32 @@ MODEL_NAMES = {"1d": "1D CNN LSTM", "2d": "2D CNN LSTM", "svm-compare": "ComParE
                "svm-egemaps": "eGeMAPS + linear SVM"}
 
 
-def load_protocols(results: str | Path) -> dict[tuple[str, str, str], dict]:
+def load_protocols(results: str | Path, nested: bool = False) -> dict[tuple[str, str, str], dict]:
     """Every protocol summary under ``results/protocols``, keyed ``(corpus, model, protocol)``; each gets
-    ``_folder`` (its folder, relative to ``results``)."""
+    ``_folder`` (its folder, relative to ``results``). ``nested=True``: the runs with a nested search in each
+    fold (``protocol --search-trials``) instead of those with the defaults."""
     found = {}
     for path in sorted(Path(results).glob("protocols/*/summary.json")):
         s = json.loads(path.read_text())
+        if bool(s.get("nested_search_trials")) != nested:
+            continue
         s["_folder"] = str(path.parent.relative_to(results))
         found[(s["corpus"], s["model"], s["protocol"])] = s
     return found
+
+
+def nested_against_defaults(defaults: dict, nested: dict) -> pd.DataFrame:
+    """Per fold: held-out accuracy with the defaults and with the hyperparameters a nested search chose on that
+    fold's training speakers, and what the search chose."""
+    d = {f["fold"]: f for f in defaults["folds"]}
+    rows = []
+    for f in nested["folds"]:
+        chosen = f.get("searched") or {}
+        rows.append({"fold": f["fold"], "defaults %": round(d[f["fold"]]["accuracy"], 2) if f["fold"] in d else None,
+                     "nested search %": round(f["accuracy"], 2),
+                     "chosen": ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}"
+                                         for k, v in chosen.items())})
+    return pd.DataFrame(rows).set_index("fold")
 
 
 def fold_records(results: str | Path, summary: dict) -> list[dict]:
