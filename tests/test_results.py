@@ -107,3 +107,12 @@ def test_targets_table():
     t = results.targets(protocols)
     assert t["reached"].tolist() == ["yes", "not run", "not run", "no", "no"]
     assert t.iloc[0]["figure %"] == 82.42 and t.iloc[-1]["figure %"] == 74.0
+
+
+def test_nested_against_defaults():
+    defaults = {"folds": [{"fold": "a", "accuracy": 60.0}, {"fold": "b", "accuracy": 70.0}]}
+    nested = {"folds": [{"fold": "a", "accuracy": 65.0, "searched": {"optimizer": "sgd", "learning_rate": 0.0123}},
+                        {"fold": "b", "accuracy": 68.0, "searched": None}]}
+    t = results.nested_against_defaults(defaults, nested)
+    assert t.loc["a", "defaults %"] == 60.0 and t.loc["a", "nested search %"] == 65.0
+    assert t.loc["a", "chosen"] == "optimizer sgd, learning_rate 0.0123" and t.loc["b", "chosen"] == ""
