@@ -238,3 +238,23 @@ def targets(protocols: dict, corpus: str = "emodb") -> pd.DataFrame:
     frame = pd.DataFrame(rows).set_index("target")
     frame["reached"] = frame["reached"].map({True: "yes", False: "no"}).fillna("not run")
     return frame
+
+
+def runs_by_fold(groups: dict[str, list[dict]]) -> pd.DataFrame:
+    """Held-out test accuracy per test fold (its speakers, e.g. ``03-08``) of several groups of run records,
+    one column per group, with the mean ± sd over folds as the last row: the same folds under different
+    settings, side by side."""
+    table = {}
+    for label, runs in groups.items():
+        table[label] = {"-".join(r["split"]["test_speakers"]): round(r["metrics"]["test"]["accuracy"], 2) for r in runs}
+    frame = pd.DataFrame(table)
+    frame.index.name = "test speakers"
+    stats = {label: _pm(mean_sd_of(frame[label].dropna())) for label in frame}
+    return pd.concat([frame.astype(object), pd.DataFrame(stats, index=["mean ± sd"])])
+
+
+def mean_sd_of(values) -> dict:
+    """Mean and sample standard deviation of a series, as :func:`sercnn.protocol.mean_sd`."""
+    from .protocol import mean_sd
+
+    return mean_sd(list(values))

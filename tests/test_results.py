@@ -92,7 +92,8 @@ def test_verdict_says_who_is_ahead_from_the_records():
         return {"folds": [{"fold": str(i), "accuracy": a} for i, a in enumerate(accs)],
                 "accuracy": mean_sd(accs)}
 
-    protocols = {("emodb", "2d", "loso"): summary([60.0, 80.0]), ("emodb", "svm-compare", "loso"): summary([70.0, 75.0])}
+    protocols = {("emodb", "2d", "loso"): summary([60.0, 80.0]),
+                 ("emodb", "svm-compare", "loso"): summary([70.0, 75.0])}
     text = results.verdict(protocols, "emodb", "loso")
     assert "ComParE + linear SVM is ahead by 2.50 points" in text and "wins 1 of 2 folds" in text
     assert "not both been run" in results.verdict(protocols, "emodb", "speaker-dependent")
@@ -102,7 +103,8 @@ def test_targets_table():
     def summary(acc):
         return {"folds": [], "accuracy": {"mean": acc, "sd": 0.0, "n": 1}}
 
-    protocols = {("emodb", "2d", "speaker-independent"): summary(85.0), ("emodb", "1d", "speaker-dependent"): summary(50.0),
+    protocols = {("emodb", "2d", "speaker-independent"): summary(85.0),
+                 ("emodb", "1d", "speaker-dependent"): summary(50.0),
                  ("emodb", "2d", "loso"): summary(70.0), ("emodb", "svm-compare", "loso"): summary(74.0)}
     t = results.targets(protocols)
     assert t["reached"].tolist() == ["yes", "not run", "not run", "no", "no"]
@@ -116,3 +118,13 @@ def test_nested_against_defaults():
     t = results.nested_against_defaults(defaults, nested)
     assert t.loc["a", "defaults %"] == 60.0 and t.loc["a", "nested search %"] == 65.0
     assert t.loc["a", "chosen"] == "optimizer sgd, learning_rate 0.0123" and t.loc["b", "chosen"] == ""
+
+
+def test_runs_by_fold_lines_up_the_same_folds():
+    def rec(spk, acc):
+        return {"split": {"test_speakers": spk}, "metrics": {"test": {"accuracy": acc}}}
+
+    t = results.runs_by_fold({"a": [rec(["03", "08"], 60.0), rec(["09", "10"], 70.0)],
+                              "b": [rec(["09", "10"], 72.0), rec(["03", "08"], 64.0)]})
+    assert t.loc["03-08", "b"] == 64.0 and t.loc["09-10", "a"] == 70.0
+    assert t.loc["mean ± sd", "a"] == "65.00 ± 7.07"
