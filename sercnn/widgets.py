@@ -7,6 +7,17 @@ ipywidgets is imported lazily: the package works without it.
 
 from __future__ import annotations
 
+
+def _draw_into(out, fig) -> None:
+    """Show ``fig`` in the ``ipywidgets.Output`` ``out`` in place of what it showed, and free the figure."""
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    with out:
+        out.clear_output(wait=True)
+        display(fig)
+    plt.close(fig)
+
 # --- Chapter 0: introduction ----------------------------------------------------------------------------
 
 
@@ -15,8 +26,6 @@ def paper_explorer(runs: list[dict] | None = None, corpus: str = "emodb", protoc
     held-out figure where committed run records ``runs`` have one (:func:`sercnn.plots.paper_against_book`).
     Notebook: ``book/00_introduction.ipynb``."""
     import ipywidgets as w
-    import matplotlib.pyplot as plt
-    from IPython.display import display
 
     from .plots import paper_against_book
 
@@ -27,10 +36,7 @@ def paper_explorer(runs: list[dict] | None = None, corpus: str = "emodb", protoc
 
     def show(_=None) -> None:
         ax = paper_against_book(corpus_box.value, protocol_box.value, runs)
-        with out:
-            out.clear_output(wait=True)
-            display(ax.figure)
-        plt.close(ax.figure)
+        _draw_into(out, ax.figure)
 
     corpus_box.observe(show, names="value")
     protocol_box.observe(show, names="value")
@@ -202,7 +208,6 @@ def lstm_gates_widget(trace: dict, units=range(8), step_seconds: float | None = 
     ``trace``: the output of ``sercnn.lstm_reference.lstm_sequence``. Notebook: book/03_lstm.ipynb."""
     import ipywidgets as widgets
     import matplotlib.pyplot as plt
-    from IPython.display import display
 
     from . import plots
 
@@ -219,10 +224,7 @@ def lstm_gates_widget(trace: dict, units=range(8), step_seconds: float | None = 
         when = f" ({step * step_seconds:.3f} s)" if step_seconds else ""
         top.set_title(f"time step {step}{when}", loc="left", fontsize="medium")
         plots.plot_lstm_traces(trace, ("c", "h"), units, t=step, step_seconds=step_seconds, ax=bottom)
-        with out:
-            out.clear_output(wait=True)
-            display(fig)
-        plt.close(fig)
+        _draw_into(out, fig)
 
     slider.observe(show, names="value")
     show()
@@ -241,8 +243,6 @@ def live_curves(title: str | None = None):
     Notebook: ``book/04_1d_cnn_lstm.ipynb``, ``book/05_2d_cnn_lstm.ipynb``.
     """
     import ipywidgets as widgets
-    import matplotlib.pyplot as plt
-    from IPython.display import display
 
     from .plots import training_curves
 
@@ -254,10 +254,7 @@ def live_curves(title: str | None = None):
             history.setdefault(k, []).append(v)
         best = int(max(range(len(history["val_accuracy"])), key=history["val_accuracy"].__getitem__)) + 1
         axes = training_curves(history, best_epoch=best, title=title or f"epoch {epoch}")
-        with out:
-            out.clear_output(wait=True)
-            display(axes[0].figure)
-        plt.close(axes[0].figure)
+        _draw_into(out, axes[0].figure)
 
     return out, on_epoch_end
 
@@ -274,7 +271,6 @@ def search_explorer(summary: dict, param: str = "learning_rate"):
     Notebook: ``book/06_hyperopt.ipynb``."""
     import ipywidgets as w
     import matplotlib.pyplot as plt
-    from IPython.display import display
 
     from .plots import search_by_optimizer
 
@@ -285,10 +281,7 @@ def search_explorer(summary: dict, param: str = "learning_rate"):
     def show(_=None) -> None:
         fig, ax = plt.subplots(figsize=(7.5, 3.8), layout="constrained")
         search_by_optimizer(summary, box.value, ax=ax)
-        with out:
-            out.clear_output(wait=True)
-            display(fig)
-        plt.close(fig)
+        _draw_into(out, fig)
 
     box.observe(show, names="value")
     show()
@@ -307,7 +300,6 @@ def fold_explorer(results_dir, protocols: dict, corpus: str = "emodb",
     Notebook: ``book/07_results.ipynb``."""
     import ipywidgets as w
     import matplotlib.pyplot as plt
-    from IPython.display import display
 
     from . import results
     from .plots import confusion_matrix
@@ -334,10 +326,7 @@ def fold_explorer(results_dir, protocols: dict, corpus: str = "emodb",
                 test = record[fold]["metrics"]["test"]
                 confusion_matrix(test, ax=ax, title=f"{results.MODEL_NAMES.get(m, m)}, fold {fold}: "
                                                     f"{test['accuracy']:.1f} %")
-        with out:
-            out.clear_output(wait=True)
-            display(fig)
-        plt.close(fig)
+        _draw_into(out, fig)
 
     def new_protocol(_=None) -> None:
         fold_box.unobserve(show, names="value")
