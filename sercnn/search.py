@@ -238,7 +238,8 @@ def search(
     base = RunConfig(**cfg.base)
     df = resolve_corpus(base.corpus, base.data_root)
     inner, overrides = inner_problem(cfg, df)
-    _write_summary(out_dir, cfg, [], overrides, df, base, command, 0.0, engine, partial=True)
+    if not previous.exists():  # name the configuration at once, so that a resume can check it
+        _write_summary(out_dir, cfg, [], overrides, df, base, command, 0.0, engine, partial=True)
     if engine == "ray":
         trials = _search_ray(cfg, out_dir, address, parallel)
     else:
