@@ -679,7 +679,7 @@ def search_by_optimizer(summary: dict, param: str = "learning_rate", ax=None):
 def fold_comparison(summaries: dict[str, dict], ax=None):
     """Held-out test accuracy per fold (test speaker or pair, or seed), one bar per model: where the networks
     win over the shallow baseline and where they do not. ``summaries`` maps a label to a protocol
-    ``summary.json`` (:func:`sercnn.protocol.load_summary`) of the same protocol. Returns the axes.
+    ``summary.json`` (:func:`sercnn.results.load_protocols`) of the same protocol. Returns the axes.
 
     Notebook: ``book/07_results.ipynb``.
     """

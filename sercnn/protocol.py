@@ -79,11 +79,9 @@ def run_fold(kind: str, config: dict, run_dir: str, command: str, search_trials:
     hyperparameters; the fold then trains with them and tests once, so no fold's test speakers choose
     anything.
     """
-    path = Path(run_dir) / records.RECORD_NAME
-    if path.exists():
-        done = records.load_record(path)
-        if done.get("fold_config", done.get("config")) == json.loads(json.dumps(config)):
-            return fold_summary(done)
+    done = finished_fold(run_dir, config)
+    if done is not None:
+        return fold_summary(done)
     if kind == "network" and search_trials:
         return fold_summary(_searched_fold(config, Path(run_dir), command, search_trials))
     if kind == "network":
@@ -98,6 +96,16 @@ def run_fold(kind: str, config: dict, run_dir: str, command: str, search_trials:
 
         record = run(BaselineConfig(**config), run_dir, command=command, progress=False)
     return fold_summary(record)
+
+
+def finished_fold(run_dir: str | Path, config: dict) -> dict | None:
+    """The record of a finished fold of this configuration in ``run_dir`` (a searched fold: of this base
+    configuration), else None."""
+    path = Path(run_dir) / records.RECORD_NAME
+    if not path.exists():
+        return None
+    record = records.load_record(path)
+    return record if record.get("fold_config", record.get("config")) == json.loads(json.dumps(config)) else None
 
 
 def _searched_fold(config: dict, run_dir: Path, command: str, trials: int) -> dict:
@@ -197,20 +205,25 @@ def run_protocol(
     out_dir = Path(out_dir)
     if df is None:
         df = resolve_corpus(base.corpus, base.data_root)
-    todo = folds(protocol, df, base, seeds)
+    every = folds(protocol, df, base, seeds)
+    todo = every
     if only:
-        unknown = sorted(set(only) - {name for name, _ in todo})
+        unknown = sorted(set(only) - {name for name, _ in every})
         if unknown:
-            raise ValueError(f"unknown fold(s) {unknown}; {protocol} has {[n for n, _ in todo]}")
-        todo = [(n, c) for n, c in todo if n in only]
+            raise ValueError(f"unknown fold(s) {unknown}; {protocol} has {[n for n, _ in every]}")
+        todo = [(n, c) for n, c in every if n in only]
     kind = "baseline" if isinstance(base, BaselineConfig) else "network"
     if search_trials and kind != "network":
         raise ValueError("a nested search tunes the networks; the baseline chooses its C inside each fold already")
     jobs = [(kind, dataclasses.asdict(cfg), str(out_dir / name), command, search_trials) for name, cfg in todo]
     n_parallel = parallel or (default_parallel(len(jobs)) if engine == "local" else len(jobs))
     results = run_jobs(run_fold, jobs, engine=engine, address=address, parallel=n_parallel)
-    for (name, _), res in zip(todo, results):
-        res["fold"] = name
+    done = {name: res for (name, _), res in zip(todo, results)}
+    for name, cfg in every:  # with --only: the protocol's other folds that finished before, into the summary
+        record = None if name in done else finished_fold(out_dir / name, dataclasses.asdict(cfg))
+        if record is not None:
+            done[name] = fold_summary(record)
+    results = [dict(done[name], fold=name) for name, _ in every if name in done]
     summary = {
         "schema": records.SCHEMA,
         "kind": "protocol-summary",
@@ -222,7 +235,8 @@ def run_protocol(
         "git": git,
         "started": started,
         "finished": records.now(),
-        "wall_seconds": round(time.perf_counter() - t0, 1),
+        "wall_seconds": round(time.perf_counter() - t0, 1),  # of this command (with --only: its folds)
+        "complete": len(results) == len(every),
         "engine": {"name": engine, "address": address, "parallel": n_parallel},
         "nested_search_trials": search_trials,
         "environment": records.hardware(),
@@ -232,14 +246,6 @@ def run_protocol(
     }
     records.write_json(out_dir / SUMMARY_NAME, summary)
     return summary
-
-
-def load_summary(folder: str | Path) -> dict:
-    """Read ``folder/summary.json``."""
-    path = Path(folder) / SUMMARY_NAME
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no protocol summary here (run python -m sercnn protocol first)")
-    return json.loads(path.read_text())
 
 
 def fold_table(summary: dict) -> pd.DataFrame:

@@ -80,6 +80,8 @@ def test_protocol_runs_folds_summarises_and_resumes(tmp_path):
     again = run_protocol("speaker-independent", RunConfig(**QUICK), out, only=["s01-s02"], command="test")
     assert (out / "s01-s02" / "record.json").stat().st_mtime_ns == stamp
     assert again["folds"][0]["accuracy"] == summary["folds"][0]["accuracy"]
+    assert [f["fold"] for f in again["folds"]] == ["s01-s02", "s03-s04"]  # the other finished fold counts too
+    assert not again["complete"] and again["accuracy"] == summary["accuracy"]
     with pytest.raises(ValueError, match="unknown fold"):
         run_protocol("speaker-independent", RunConfig(**QUICK), out, only=["s01-s09"])
 
