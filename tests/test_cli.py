@@ -70,8 +70,10 @@ def test_interrupted_run_resumes(tmp_path):
     # 20 epochs of a few utterances: the interrupt lands while the run is training, however fast the machine
     args = [sys.executable, "-m", "sercnn", "train", "--corpus", "synthetic", "--model", "2d", "--epochs", "20",
             "--patience", "50", "--max-per-speaker-class", "1", "--run-name", "cut", "--no-progress"]
+    # Ctrl-C as in a terminal: the child starts with SIGINT's default action even where this test process
+    # inherited it ignored (a test run started in the background of a non-interactive shell)
     proc = subprocess.Popen(args, cwd=tmp_path, env=_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+                            text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     state = tmp_path / "runs" / "cut" / "checkpoint" / "state.json"
     deadline = time.time() + 300
     while time.time() < deadline and not (state.exists() and json.loads(state.read_text())["epochs_done"] >= 1):
