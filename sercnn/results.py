@@ -17,6 +17,7 @@ import pandas as pd
 
 from . import paper
 from .evaluation import class_size_multiples
+from .protocol import mean_sd
 
 PROTOCOL_NAMES = {"speaker-dependent": "SD", "speaker-independent": "SI", "loso": "LOSO"}
 MODEL_NAMES = {"1d": "1D CNN LSTM", "2d": "2D CNN LSTM", "svm-compare": "ComParE + linear SVM",
@@ -249,12 +250,6 @@ def runs_by_fold(groups: dict[str, list[dict]]) -> pd.DataFrame:
         table[label] = {"-".join(r["split"]["test_speakers"]): round(r["metrics"]["test"]["accuracy"], 2) for r in runs}
     frame = pd.DataFrame(table)
     frame.index.name = "test speakers"
-    stats = {label: _pm(mean_sd_of(frame[label].dropna())) for label in frame}
+    stats = {label: _pm(mean_sd(list(frame[label].dropna()))) for label in frame}
     return pd.concat([frame.astype(object), pd.DataFrame(stats, index=["mean ± sd"])])
 
-
-def mean_sd_of(values) -> dict:
-    """Mean and sample standard deviation of a series, as :func:`sercnn.protocol.mean_sd`."""
-    from .protocol import mean_sd
-
-    return mean_sd(list(values))

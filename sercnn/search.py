@@ -285,11 +285,6 @@ def _load_trials(path: Path):
         raise ValueError(f"{path}: the saved trials cannot be read ({exc}); move it aside to start afresh") from exc
 
 
-def _ray_trainable(config: dict, cfg: dict, out_dir: str) -> dict:
-    """A Ray Tune trial: the same objective, reported as its final result."""
-    return run_trial(config, cfg, out_dir)
-
-
 def _search_ray(cfg: SearchConfig, out_dir: Path, address: str | None, parallel: int | None) -> list[dict]:
     from .engines import init_ray
 
@@ -299,7 +294,8 @@ def _search_ray(cfg: SearchConfig, out_dir: Path, address: str | None, parallel:
 
     storage = (out_dir / "ray").resolve()
     name = "tune"
-    trainable = tune.with_parameters(_ray_trainable, cfg=asdict(cfg), out_dir=str(out_dir.resolve()))
+    # a Tune trial is run_trial itself: the sampled point first, its final result returned
+    trainable = tune.with_parameters(run_trial, cfg=asdict(cfg), out_dir=str(out_dir.resolve()))
     if tune.Tuner.can_restore(storage / name):
         tuner = tune.Tuner.restore(str(storage / name), trainable, resume_errored=True)
     else:
