@@ -47,7 +47,13 @@ class BaselineConfig:
     seed: int = 0
     max_per_speaker_class: int | None = None
     c_grid: list[float] = field(default_factory=lambda: list(C_GRID))
+    normalise: Literal["train", "speaker"] = "train"  # speaker: each speaker's functionals by its own statistics
+    model_seed: int | None = None  # the SVM's seed (inner folds, solver); None: seed. Set by protocol --seeds
     n_jobs: int | None = None
+
+    @property
+    def effective_model_seed(self) -> int:
+        return self.seed if self.model_seed is None else self.model_seed
 
     def __post_init__(self) -> None:
         if self.model not in BASELINES:
@@ -56,6 +62,8 @@ class BaselineConfig:
             raise ValueError(f"unknown split {self.split!r}")
         if self.split == "loso" and self.fold is None:
             raise ValueError("a loso run needs fold= (the test speaker)")
+        if self.normalise not in ("train", "speaker"):
+            raise ValueError(f"normalise must be 'train' or 'speaker', got {self.normalise!r}")
 
 
 def make_classifier(c: float = 1e-2, seed: int = 0):
@@ -89,7 +97,8 @@ def fit(x: np.ndarray, y: np.ndarray, groups: np.ndarray | None, c_grid=C_GRID, 
 def run(cfg: BaselineConfig, run_dir: str | Path, *, command: str | None = None, progress: bool = True) -> dict:
     """One baseline run into ``run_dir/record.json``, on the split ``cfg`` names; returns the record."""
     from .evaluation import metrics
-    from .experiment import make_split, resolve_corpus, subset, utterance_ids
+    from .experiment import NORMALISE_NOTES, make_split, resolve_corpus, subset, utterance_ids
+    from .features import standardise
 
     t_total = time.perf_counter()
     run_dir = Path(run_dir)
@@ -107,11 +116,14 @@ def run(cfg: BaselineConfig, run_dir: str | Path, *, command: str | None = None,
     train_pos, test_pos = make_split(df, cfg)
     speaker = df["speaker"].astype(str).to_numpy()
     groups = speaker[train_pos] if cfg.split != "speaker-dependent" else None
+    if cfg.normalise == "speaker":
+        x, _ = standardise(x, train_pos, speaker, "speaker")
 
     t0 = time.perf_counter()
-    search = fit(x[train_pos], y[train_pos], groups, cfg.c_grid, cfg.seed)
+    search = fit(x[train_pos], y[train_pos], groups, cfg.c_grid, cfg.effective_model_seed)
     timings["fit_s"] = time.perf_counter() - t0
     predicted = search.best_estimator_.predict(x)
+    scores = search.best_estimator_.decision_function(x)
     timings["total_s"] = time.perf_counter() - t_total
     protocol = {"loso": "leave-one-speaker-out"}.get(cfg.split, cfg.split)
     record = {
@@ -132,10 +144,13 @@ def run(cfg: BaselineConfig, run_dir: str | Path, *, command: str | None = None,
             "fingerprint": records.data_fingerprint(df, report.digests),
         },
         "features": {"settings": asdict(settings), "shape": list(settings.shape), "extraction": report.summary(),
-                     "standardizer": "per feature, fitted on the training fold (inside each inner fold too)"},
+                     "standardizer": "per feature, fitted on the training fold (inside each inner fold too)"
+                     + ("; before it, each speaker by its own statistics" if cfg.normalise == "speaker" else ""),
+                     "normalise": cfg.normalise, "normalise_note": NORMALISE_NOTES[cfg.normalise]},
         "split": {
             "protocol": protocol,
             "seed": cfg.seed,
+            "model_seed": cfg.effective_model_seed,
             **splits.describe(df, train_pos, test_pos),
             "test_utterances": utterance_ids(df, test_pos),
         },
@@ -157,6 +172,8 @@ def run(cfg: BaselineConfig, run_dir: str | Path, *, command: str | None = None,
                                "note": "every utterance, training ones included; not a held-out estimate"},
         },
         "test_predictions": predicted[test_pos].tolist(),
+        "test_labels": y[test_pos].tolist(),
+        "test_scores": np.round(scores[test_pos].astype(float), 5).tolist(),  # SVM decision values, not probabilities
     }
     records.write_record(run_dir, record)
     return record

@@ -80,6 +80,13 @@ def _add_run_options(t: argparse.ArgumentParser, *, split: bool = True, models: 
                    "see sercnn.experiment.WINDOW_SECONDS for shorter windows) (default: %(default)s)")
     g.add_argument("--seed", type=int, default=d.seed,
                    help="seeds the split, the weights and the batch order (default: %(default)s)")
+    g.add_argument("--normalise", choices=["train", "speaker"], default=d.normalise,
+                   help="train: standardise with statistics of the training utterances; speaker: each speaker "
+                   "with its own statistics (uses the test speakers' unlabelled audio; said in the record) "
+                   "(default: %(default)s)")
+    g.add_argument("--recipe", default=None,
+                   help="a named configuration (sercnn.recipes: paper, or a rung of the ladder: time, "
+                   "speaker-norm, val-speakers, dropout, specaugment); options given explicitly override it")
     g = t.add_argument_group("training (defaults and their sources: sercnn.training, sercnn.models)")
     g.add_argument("--epochs", type=int, default=d.epochs, help="most epochs (default: %(default)s)")
     g.add_argument("--batch-size", type=int, default=d.batch_size, help="mini-batch size (default: %(default)s)")
@@ -101,6 +108,12 @@ def _add_run_options(t: argparse.ArgumentParser, *, split: bool = True, models: 
                    help="L2 penalty on each LFLB's output, section 5.2 (default: %(default)s)")
     g.add_argument("--dropout", type=float, default=d.dropout,
                    help="dropout after the LSTM (default: %(default)s)")
+    g.add_argument("--pools", nargs=4, default=None, metavar="MxT", type=_pool,
+                   help="2d: the (mel x time) max-pooling of each LFLB, e.g. 2x2 2x2 2x2 2x1 so that the LSTM "
+                   "reads several time steps (default: Table 2's 2x2 4x4 4x4 4x4)")
+    g.add_argument("--model-seed", type=int, default=None,
+                   help="seeds the weights, batch order and validation draw apart from the split (default: "
+                   "--seed)")
     g.add_argument("--augment", action="store_true",
                    help="2d: SpecAugment masks on the log-mel input in training (sercnn.models.SPEC_AUGMENT; not "
                    "in the paper)")
@@ -108,6 +121,14 @@ def _add_run_options(t: argparse.ArgumentParser, *, split: bool = True, models: 
                    help="mixed_bfloat16 computes in bfloat16 with float32 weights: about 1.7x faster training "
                    "of the 2D network on CPUs with bfloat16 units (bench/NOTES.md), numerics differ "
                    "slightly (default: %(default)s)")
+
+
+def _pool(text: str) -> list[int]:
+    try:
+        mel, time = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--pools takes MELxTIME sizes such as 2x1, got {text!r}") from None
+    return [mel, time]
 
 
 def _add_engine_options(parser: argparse.ArgumentParser, what: str) -> None:
@@ -180,8 +201,12 @@ def _parser() -> argparse.ArgumentParser:
                     "loso: one fold per speaker")
     _add_run_options(pr, split=False, models=("1d", "2d", "svm-compare", "svm-egemaps"))
     g = pr.add_argument_group("folds")
-    g.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4],
-                   help="speaker-dependent: the seeds of the splits (default: %(default)s)")
+    g.add_argument("--split-seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4],
+                   help="speaker-dependent: the seeds of the 80/20 splits, one fold each (default: %(default)s)")
+    g.add_argument("--seeds", type=int, default=None, metavar="K",
+                   help="run every fold with K model seeds (0..K-1: weights, batch order, validation draw) into "
+                   "OUT/<fold>/model-seed<k>/; the summary gives per fold the mean over seeds, the seed-to-seed "
+                   "sd and the seeds' ensemble (default: one run per fold with --seed, in OUT/<fold>/)")
     g.add_argument("--only", nargs="+", default=None, metavar="FOLD",
                    help="run only these folds (e.g. 03-08, seed2, 11)")
     g.add_argument("--search-trials", type=int, default=0, metavar="N",
@@ -224,6 +249,19 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--json", action="store_true", help="print the metrics as JSON")
     e.add_argument("--no-progress", action="store_true", help="no progress bars")
 
+    c = sub.add_parser(
+        "compare",
+        help="pair two protocol runs fold by fold: mean difference, confidence interval, Wilcoxon p",
+        description="Pair protocol runs A and B (folders written by `python -m sercnn protocol`) fold by fold, "
+        "and seed by seed where both ran the same model seeds, and print per fold the accuracy and UAR of each, "
+        "then the mean difference A - B with a 95 % bootstrap confidence interval over folds and a Wilcoxon "
+        "signed-rank p. A difference is called real only when its interval excludes zero; otherwise \"within "
+        "noise\". Refuses runs whose folds or test utterances differ.",
+    )
+    c.add_argument("a", help="protocol folder A (holding summary.json)")
+    c.add_argument("b", help="protocol folder B, the reference")
+    c.add_argument("--json", action="store_true", help="print the comparison as JSON")
+
     r = sub.add_parser(
         "summary",
         help="tabulate run records",
@@ -236,9 +274,32 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _config_from(args: argparse.Namespace, cls=RunConfig):
+def _config_from(args: argparse.Namespace, cls=RunConfig, argv: list[str] | None = None):
+    """The configuration the options describe; with ``--recipe``, the recipe's fields under the options the
+    user typed (``argv``)."""
     fields = cls.__dataclass_fields__
-    return cls(**{k: v for k, v in vars(args).items() if k in fields})
+    try:
+        cfg = cls(**{k: v for k, v in vars(args).items() if k in fields})
+        if getattr(args, "recipe", None):
+            from .recipes import apply
+
+            cfg = apply(cfg, args.recipe, _explicit(argv or []))
+    except ValueError as exc:
+        raise ValueError(_name_option(str(exc))) from None
+    return cfg
+
+
+def _explicit(argv: list[str]) -> set[str]:
+    """Configuration fields set by options in ``argv`` (``--val-by speaker``, ``--seconds=2``)."""
+    return {a[2:].split("=")[0].replace("-", "_") for a in argv if a.startswith("--")}
+
+
+def _name_option(message: str) -> str:
+    """A configuration error with the option the user typed: "seconds must be ..." -> "--seconds: seconds ..."."""
+    field_name = message.split(" ", 1)[0]
+    if field_name in RunConfig.__dataclass_fields__:
+        return f"--{field_name.replace('_', '-')}: {message}"
+    return message
 
 
 def _protocol(args: argparse.Namespace, argv: list[str]) -> int:
@@ -248,10 +309,11 @@ def _protocol(args: argparse.Namespace, argv: list[str]) -> int:
     if args.model in BASELINES:
         base = _config_from(args, BaselineConfig)
     else:
-        base = _config_from(args)
+        base = _config_from(args, argv=argv)
     command = shlex.join(["python", "-m", "sercnn", *argv])
     try:
-        summary = run_protocol(args.protocol, base, args.out, seeds=args.seeds, only=args.only, engine=args.engine,
+        summary = run_protocol(args.protocol, base, args.out, seeds=args.split_seeds, model_seeds=args.seeds,
+                               only=args.only, engine=args.engine,
                                address=args.address, parallel=args.parallel, command=command,
                                search_trials=args.search_trials)
     except KeyboardInterrupt:
@@ -263,7 +325,12 @@ def _protocol(args: argparse.Namespace, argv: list[str]) -> int:
     print(fold_table(summary).to_string())
     a, u = summary["accuracy"], summary["uar"]
     print(f"accuracy {a['mean']:.2f} +- {a['sd']:.2f} %, UAR {u['mean']:.2f} +- {u['sd']:.2f} % "
-          "(mean +- sd over folds)")
+          "(mean +- sd over folds" + (f" of each fold's mean over {summary['n_seeds']} seeds; seed-to-seed sd "
+                                      f"{summary['seed_sd']['accuracy']:.2f}" if "n_seeds" in summary else "") + ")")
+    if "ensemble" in summary:
+        e = summary["ensemble"]
+        print(f"ensemble of the seeds (averaged probabilities): accuracy {e['accuracy']['mean']:.2f} +- "
+              f"{e['accuracy']['sd']:.2f} %, UAR {e['uar']['mean']:.2f} +- {e['uar']['sd']:.2f} %")
     print(f"summary: {Path(args.out) / 'summary.json'}")
     return 0
 
@@ -273,7 +340,7 @@ def _search(args: argparse.Namespace, argv: list[str]) -> int:
 
     from .search import SearchConfig, search, trials_frame
 
-    base = _config_from(args)
+    base = _config_from(args, argv=argv)
     cfg = SearchConfig(base=asdict(base), trials=args.trials, algo=args.algo, seed=args.seed,
                        validation_speakers=args.validation_speakers)
     command = shlex.join(["python", "-m", "sercnn", *argv])
@@ -307,7 +374,7 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
         cfg = load_config(run_dir)
         created = False
     else:
-        cfg = _config_from(args)
+        cfg = _config_from(args, argv=argv)
         name = args.run_name or (
             f"{cfg.corpus}-{cfg.model}-{cfg.split}-seed{cfg.seed}-{datetime.now():%Y%m%d-%H%M%S}"
         )
@@ -368,6 +435,19 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _compare(args: argparse.Namespace) -> int:
+    from .stats import compare, format_comparison
+
+    result = compare(args.a, args.b)
+    if args.json:
+        from .records import _jsonable
+
+        print(json.dumps(_jsonable(result), indent=1))
+    else:
+        print(format_comparison(result))
+    return 0
+
+
 def _summary(args: argparse.Namespace) -> int:
     from .records import load_records, summary_table
 
@@ -400,6 +480,8 @@ def main(argv: list[str] | None = None) -> int:
             return _protocol(args, argv)
         if args.command == "search":
             return _search(args, argv)
+        if args.command == "compare":
+            return _compare(args)
         return _evaluate(args)
     except (SercnnError, OSError, ValueError, ImportError) as exc:  # bad input or a missing extra: one line
         print(f"error: {exc}", file=sys.stderr)

@@ -31,9 +31,12 @@ import pandas as pd
 from . import models, records, splits, training
 from .datasets import class_names, describe, labels, load_corpus
 from .errors import AudioFormatWarning, CorruptArchiveError, DatasetNotFoundError
-from .features import CLIP_SECONDS, FeatureSettings, Standardizer, extract
+from .features import CLIP_SECONDS, FeatureSettings, SpeakerStandardizer, extract, scaler_from_dict
 
 SplitKind = Literal["speaker-dependent", "speaker-independent", "loso"]
+#: ``--normalise``: ``train`` standardises with statistics of the training fold (as the paper's pipeline
+#: implies); ``speaker`` with each speaker's own statistics (:func:`sercnn.features.standardise`).
+NORMALISE = ("train", "speaker")
 Selection = Literal["held-out", "paper"]
 
 
@@ -61,12 +64,20 @@ class RunConfig:
     l2_activity: float = 0.0
     dropout: float = 0.0
     augment: bool = False  # 2D only: SpecAugment masks in training (models.SPEC_AUGMENT), not in the paper
+    pools: list[list[int]] | None = None  # 2D only: (mel, time) pool per LFLB; None: Table 2 (models.POOLS_2D)
+    normalise: Literal["train", "speaker"] = "train"  # see features.standardise
     precision: Literal["float32", "mixed_bfloat16"] = "float32"
     pad: Literal["end", "start"] | None = None  # None: the network's default, see PADDING
     seconds: float = CLIP_SECONDS  # the input window (section 3.5: 8 s); see WINDOW_SECONDS
     seed: int = 0
+    model_seed: int | None = None  # weights, batch order, validation draw; None: seed (protocol --seeds sets it)
     max_per_speaker_class: int | None = None  # a small stratified subset, for quick runs
     n_jobs: int | None = None
+
+    @property
+    def effective_model_seed(self) -> int:
+        """The seed of the weights, the batch order and the validation draw: ``model_seed``, else ``seed``."""
+        return self.seed if self.model_seed is None else self.model_seed
 
     def __post_init__(self) -> None:
         if self.corpus not in ("emodb", "iemocap", "synthetic", "auto"):
@@ -87,6 +98,14 @@ class RunConfig:
             raise ValueError("a loso run needs fold= (the test speaker)")
         if self.augment and self.model != "2d":
             raise ValueError("augment (SpecAugment) applies to the 2D network's log-mel input only")
+        if self.normalise not in NORMALISE:
+            raise ValueError(f"normalise must be one of {NORMALISE}, got {self.normalise!r}")
+        if self.pools is not None:
+            if self.model != "2d":
+                raise ValueError("pools sets the 2D network's (mel, time) pooling; the 1D network keeps Table 1's")
+            self.pools = [[int(a), int(b)] for a, b in self.pools]
+            if len(self.pools) != 4 or any(a < 1 or b < 1 for a, b in self.pools):
+                raise ValueError(f"pools needs four (mel, time) pairs of positive sizes, got {self.pools!r}")
 
 
 def resolve_corpus(name: str, root: str | None = None) -> pd.DataFrame:
@@ -140,7 +159,7 @@ def build_model(cfg: RunConfig, n_classes: int, input_shape: tuple[int, ...]):
 
     from .models import build_1d_cnn_lstm, build_2d_cnn_lstm
 
-    keras.utils.set_random_seed(cfg.seed)
+    keras.utils.set_random_seed(cfg.effective_model_seed)
     kwargs = dict(
         bn_momentum=cfg.bn_momentum,
         l2_weight=cfg.l2_weight,
@@ -150,8 +169,18 @@ def build_model(cfg: RunConfig, n_classes: int, input_shape: tuple[int, ...]):
     )
     if cfg.model == "1d":
         return build_1d_cnn_lstm(n_classes, input_length=input_shape[0], **kwargs)
-    return build_2d_cnn_lstm(n_classes, input_shape=(*input_shape, 1), augment=cfg.augment, seed=cfg.seed,
-                             **kwargs)
+    if cfg.pools is not None:
+        kwargs["pools"] = [tuple(p) for p in cfg.pools]
+    return build_2d_cnn_lstm(n_classes, input_shape=(*input_shape, 1), augment=cfg.augment,
+                             seed=cfg.effective_model_seed, **kwargs)
+
+
+#: What each ``normalise`` mode uses, said in every record and table that shows its figures.
+NORMALISE_NOTES = {
+    "train": "standardised with statistics of the training utterances only",
+    "speaker": "each speaker standardised with statistics of that speaker's own utterances, the test "
+    "speakers' unlabelled audio included (labels are never used)",
+}
 
 
 #: Where each network's input gets its zero padding (the paper does not say). 2D: after the speech, because
@@ -198,6 +227,7 @@ def run(
     is refused (see :func:`sercnn.training.train`).
     """
     from .evaluation import metrics, predict
+    from .features import standardise
 
     t_total = time.perf_counter()
     run_dir = Path(run_dir)
@@ -224,7 +254,8 @@ def run(
 
     train_pos, test_pos = make_split(df, cfg)
     if cfg.selection == "held-out":
-        fit_pos, val_pos = splits.validation_split(df, train_pos, cfg.seed, by=cfg.val_by, size=cfg.val_size)
+        fit_pos, val_pos = splits.validation_split(df, train_pos, cfg.effective_model_seed, by=cfg.val_by,
+                                                   size=cfg.val_size)
         monitored = (
             f"validation set: {len(val_pos)} utterances carved from the training speakers "
             f"(by {cfg.val_by}); the test set is used once, after training"
@@ -233,8 +264,7 @@ def run(
         fit_pos, val_pos = train_pos, test_pos
         monitored = "the test set itself, as the paper did: the reported test figure is optimistic"
 
-    scaler = Standardizer.fit(x[fit_pos])
-    xs = scaler.transform(x)
+    xs, scaler = standardise(x, fit_pos, df["speaker"].astype(str).to_numpy(), cfg.normalise)
     del x
 
     model = build_model(cfg, len(names), settings.shape)
@@ -258,7 +288,7 @@ def run(
         learning_rate=cfg.learning_rate,
         patience=cfg.patience,
         start_from_epoch=cfg.start_from_epoch,
-        seed=cfg.seed,
+        seed=cfg.effective_model_seed,
         identity=identity,
         progress=progress,
         on_epoch_end=on_epoch_end,
@@ -268,7 +298,8 @@ def run(
     model.save(run_dir / "model.keras")
 
     t0 = time.perf_counter()
-    predicted = predict(model, xs[..., None]).argmax(axis=1)  # every utterance once; each scope a subset
+    probabilities = predict(model, xs[..., None])
+    predicted = probabilities.argmax(axis=1)  # every utterance once; each scope a subset
     test_metrics = metrics(y[test_pos], predicted[test_pos], names)
     whole = metrics(y, predicted, names)
     val_metrics = metrics(y[val_pos], predicted[val_pos], names)
@@ -309,10 +340,13 @@ def run(
                 note: {"files": len(files), "e.g.": files[:3]} for note, files in report.conversions.items()
             },
             "standardizer": "per mel band" if settings.kind == "logmel" else "one mean and std",
+            "normalise": cfg.normalise,
+            "normalise_note": NORMALISE_NOTES[cfg.normalise],
         },
         "split": {
             "protocol": protocol,
             "seed": cfg.seed,
+            "model_seed": cfg.effective_model_seed,
             **splits.describe(df, train_pos, test_pos),
             "n_fit": int(len(fit_pos)),
             "n_validation": int(len(val_pos)),
@@ -340,6 +374,8 @@ def run(
             },
         },
         "test_predictions": predicted[test_pos].tolist(),
+        "test_labels": y[test_pos].tolist(),
+        "test_probabilities": np.round(probabilities[test_pos].astype(float), 5).tolist(),
         "paper": {"protocol": protocol, **reference(corpus, protocol, cfg.model)},
         "standardizer": scaler.to_dict(),
     }
@@ -410,9 +446,13 @@ def evaluate_run(run_dir: str | Path, *, progress: bool = True) -> dict:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", AudioFormatWarning)
         x = extract(df.iloc[pos], feature_settings(cfg), n_jobs=cfg.n_jobs, progress=progress)
-    scaler = Standardizer.from_dict(record["standardizer"])
+    scaler = scaler_from_dict(record["standardizer"])
+    if isinstance(scaler, SpeakerStandardizer):
+        xs = scaler.transform(x, df["speaker"].astype(str).to_numpy()[pos])
+    else:
+        xs = scaler.transform(x)
     model = load_model(model_path)
-    predicted = predict(model, scaler.transform(x)[..., None]).argmax(axis=1)
+    predicted = predict(model, xs[..., None]).argmax(axis=1)
     result = metrics(labels(df)[pos], predicted, class_names(df))
     recorded = record["metrics"]["test"]
     result["matches_record"] = bool(

@@ -444,3 +444,62 @@ class Standardizer:
         return cls(
             mean=np.asarray(d["mean"], np.float32).reshape(shape), std=np.asarray(d["std"], np.float32).reshape(shape)
         )
+
+
+@dataclass
+class SpeakerStandardizer:
+    """Each speaker's features standardised with that speaker's own statistics (speaker normalisation; not
+    in the paper). Per speaker as :class:`Standardizer`: per mel band for log-mel, per feature for
+    functionals, one mean and standard deviation for waveforms. Labels are never used, but a test speaker's
+    statistics come from that speaker's (unlabelled) test audio: records and tables say so.
+    """
+
+    per_speaker: dict[str, Standardizer]
+
+    @classmethod
+    def fit(cls, x: np.ndarray, speakers: np.ndarray) -> "SpeakerStandardizer":
+        speakers = np.asarray(speakers).astype(str)
+        return cls({s: Standardizer.fit(x[speakers == s]) for s in sorted(set(speakers))})
+
+    def transform(self, x: np.ndarray, speakers: np.ndarray) -> np.ndarray:
+        speakers = np.asarray(speakers).astype(str)
+        unknown = sorted(set(speakers) - set(self.per_speaker))
+        if unknown:
+            raise ValueError(f"no statistics for speaker(s) {unknown}: fit on their audio first")
+        out = np.empty(x.shape, dtype=np.float32)
+        for s, scaler in self.per_speaker.items():
+            mine = speakers == s
+            if mine.any():
+                out[mine] = scaler.transform(x[mine])
+        return out
+
+    def to_dict(self) -> dict:
+        return {"mode": "speaker", "per_speaker": {s: sc.to_dict() for s, sc in self.per_speaker.items()}}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "SpeakerStandardizer":
+        return cls({s: Standardizer.from_dict(v) for s, v in d["per_speaker"].items()})
+
+
+def standardise(
+    x: np.ndarray, fit_positions: np.ndarray, speakers: np.ndarray, mode: Literal["train", "speaker"] = "train"
+) -> tuple[np.ndarray, Standardizer | SpeakerStandardizer]:
+    """Standardised features of every utterance, and the fitted scaler.
+
+    ``train``: one :class:`Standardizer` fitted on ``x[fit_positions]`` (the training utterances) and applied
+    to all. ``speaker``: a :class:`SpeakerStandardizer`, each speaker with its own statistics over all of its
+    utterances (``fit_positions`` unused), which removes a per-speaker offset or scale that the training
+    fit leaves in place.
+    """
+    if mode == "train":
+        scaler = Standardizer.fit(x[fit_positions])
+        return scaler.transform(x), scaler
+    if mode == "speaker":
+        scaler = SpeakerStandardizer.fit(x, speakers)
+        return scaler.transform(x, speakers), scaler
+    raise ValueError(f"normalise must be 'train' or 'speaker', got {mode!r}")
+
+
+def scaler_from_dict(d: dict) -> Standardizer | SpeakerStandardizer:
+    """The scaler a run record stored (either kind)."""
+    return SpeakerStandardizer.from_dict(d) if d.get("mode") == "speaker" else Standardizer.from_dict(d)

@@ -7,7 +7,10 @@
 
 ``python -m sercnn protocol`` writes ``<out>/<fold>/record.json`` per fold and ``<out>/summary.json``: mean
 and standard deviation over folds of accuracy and UAR, the pooled confusion matrix, the wall time of the
-whole protocol and the hardware. Re-running the same command into the same folder keeps finished folds and
+whole protocol and the hardware. With ``--seeds K`` every fold runs with K model seeds (weights, batch
+order, validation draw) into ``<out>/<fold>/model-seed<k>/record.json``: the summary gives per fold the mean
+over seeds, then mean and sd over folds of those means, the seed-to-seed sd beside it, and the accuracy of
+the seeds' averaged probabilities (the ensemble). :func:`sercnn.stats.compare` pairs two such runs. Re-running the same command into the same folder keeps finished folds and
 resumes interrupted ones. The same command runs the shallow baseline (``--model svm-compare``,
 ``svm-egemaps``; see :mod:`sercnn.baselines`) on exactly the same folds.
 
@@ -68,6 +71,22 @@ def folds(protocol: Protocol, df: pd.DataFrame, base, seeds: Sequence[int] = SD_
         return [(s, replace(base, split="loso", fold=s, test_speakers=None))
                 for s in sorted(df["speaker"].astype(str).unique())]
     raise ValueError(f"protocol must be one of {PROTOCOLS}, got {protocol!r}")
+
+
+def seed_dir(fold_dir: Path, seed: int) -> Path:
+    """Where model seed ``seed`` of a fold runs (protocol ``--seeds``)."""
+    return Path(fold_dir) / f"model-seed{seed}"
+
+
+def fold_jobs(every: list[tuple[str, object]], out_dir: Path, model_seeds: int | None) -> list[tuple[str, object, Path]]:
+    """``(fold name, config, run directory)`` per run: one per fold, or ``model_seeds`` per fold, each with
+    its ``model_seed`` set (speaker-dependent folds keep their split seed)."""
+    if model_seeds is None:
+        return [(name, cfg, out_dir / name) for name, cfg in every]
+    if model_seeds < 1:
+        raise ValueError(f"--seeds must be at least 1, got {model_seeds}")
+    return [(name, dataclasses.replace(cfg, model_seed=k), seed_dir(out_dir / name, k))
+            for name, cfg in every for k in range(model_seeds)]
 
 
 def run_fold(kind: str, config: dict, run_dir: str, command: str, search_trials: int = 0) -> dict:
@@ -136,6 +155,7 @@ def fold_summary(record: dict) -> dict:
         "run": record["run"],
         "test_speakers": record["split"]["test_speakers"],
         "seed": record["split"]["seed"],
+        "model_seed": record["split"].get("model_seed", record["split"]["seed"]),
         "n_test": test["n"],
         "accuracy": test["accuracy"],
         "uar": test["uar"],
@@ -145,7 +165,31 @@ def fold_summary(record: dict) -> dict:
         "best_epoch": training.get("best_epoch"),
         "train_seconds": training.get("train_seconds", record.get("timings", {}).get("fit_s")),
         "searched": (record.get("nested_search") or {}).get("best", {}).get("params"),
+        "test_labels": record.get("test_labels"),
+        "test_probabilities": record.get("test_probabilities"),
     }
+
+
+def combine_seeds(per_seed: list[dict]) -> dict:
+    """One fold's figures over its model seeds: the mean over seeds (what the protocol's mean and sd are
+    taken over), the seed-to-seed sd, the summed confusion, each seed's own figures, and the ensemble (the
+    accuracy and UAR of the seeds' averaged probabilities) where the records hold probabilities."""
+    from .evaluation import metrics
+
+    first = per_seed[0]
+    out = {k: first[k] for k in ("test_speakers", "seed", "n_test", "classes")}
+    for key in ("accuracy", "uar", "whole_database_accuracy"):
+        out[key] = float(np.mean([r[key] for r in per_seed]))
+    out["seed_sd"] = {k: float(np.std([r[k] for r in per_seed], ddof=1)) if len(per_seed) > 1 else 0.0
+                      for k in ("accuracy", "uar")}
+    out["n_seeds"] = len(per_seed)
+    out["confusion"] = np.sum([np.asarray(r["confusion"]) for r in per_seed], axis=0).tolist()
+    out["seeds"] = [{k: v for k, v in r.items() if k not in ("test_probabilities", "confusion")} for r in per_seed]
+    if all(r.get("test_probabilities") and r.get("test_labels") for r in per_seed):
+        mean_p = np.mean([np.asarray(r["test_probabilities"]) for r in per_seed], axis=0)
+        m = metrics(np.asarray(first["test_labels"]), mean_p.argmax(axis=1), first["classes"])
+        out["ensemble"] = {"accuracy": m["accuracy"], "uar": m["uar"]}
+    return out
 
 
 def mean_sd(values: Sequence[float]) -> dict:
@@ -166,6 +210,7 @@ def summarise(fold_results: list[dict]) -> dict:
         "accuracy": mean_sd([f["accuracy"] for f in fold_results]),
         "uar": mean_sd([f["uar"] for f in fold_results]),
         "whole_database_accuracy": mean_sd([f["whole_database_accuracy"] for f in fold_results]),
+        **_seed_figures(fold_results),
         "pooled_test": {
             "n": int(pooled.sum()),
             "accuracy": round(100.0 * float(np.trace(pooled)) / max(1, int(pooled.sum())), 2),
@@ -176,12 +221,26 @@ def summarise(fold_results: list[dict]) -> dict:
     }
 
 
+def _seed_figures(fold_results: list[dict]) -> dict:
+    """Seed-to-seed spread (mean over folds of each fold's sd over seeds) and the ensemble's mean and sd over
+    folds, for a protocol run with ``--seeds``; nothing for one seed per fold."""
+    if not all("n_seeds" in f for f in fold_results):
+        return {}
+    out = {"n_seeds": min(f["n_seeds"] for f in fold_results),
+           "seed_sd": {k: round(float(np.mean([f["seed_sd"][k] for f in fold_results])), 2)
+                       for k in ("accuracy", "uar")}}
+    if all("ensemble" in f for f in fold_results):
+        out["ensemble"] = {k: mean_sd([f["ensemble"][k] for f in fold_results]) for k in ("accuracy", "uar")}
+    return out
+
+
 def run_protocol(
     protocol: Protocol,
     base,
     out_dir: str | Path,
     *,
     seeds: Sequence[int] = SD_SEEDS,
+    model_seeds: int | None = None,
     only: Sequence[str] | None = None,
     engine: Engine = "local",
     address: str | None = None,
@@ -192,6 +251,8 @@ def run_protocol(
 ) -> dict:
     """Run every fold of ``protocol`` with ``base``'s settings into ``out_dir`` and write the summary.
 
+    ``seeds``: the speaker-dependent split seeds. ``model_seeds``: run every fold with that many model seeds
+    (0 .. K-1; see :func:`combine_seeds`); None: one run per fold with the base's seed, in ``<out>/<fold>``.
     ``only``: run just these folds (names as ``03-08``, ``seed2``, ``11``). ``search_trials``: a nested TPE
     search of that many trials inside each fold (see :func:`run_fold`). Returns the summary, also written to
     ``out_dir/summary.json``.
@@ -215,15 +276,28 @@ def run_protocol(
     kind = "baseline" if isinstance(base, BaselineConfig) else "network"
     if search_trials and kind != "network":
         raise ValueError("a nested search tunes the networks; the baseline chooses its C inside each fold already")
-    jobs = [(kind, dataclasses.asdict(cfg), str(out_dir / name), command, search_trials) for name, cfg in todo]
+    runs = fold_jobs(todo, out_dir, model_seeds)
+    jobs = [(kind, dataclasses.asdict(cfg), str(run_dir), command, search_trials) for _, cfg, run_dir in runs]
     n_parallel = parallel or (default_parallel(len(jobs)) if engine == "local" else len(jobs))
     results = run_jobs(run_fold, jobs, engine=engine, address=address, parallel=n_parallel)
-    done = {name: res for (name, _), res in zip(todo, results)}
-    for name, cfg in every:  # with --only: the protocol's other folds that finished before, into the summary
-        record = None if name in done else finished_fold(out_dir / name, dataclasses.asdict(cfg))
+    done = {str(run_dir): res for (_, _, run_dir), res in zip(runs, results)}
+    by_fold: dict[str, list[dict]] = {}
+    for name, cfg, run_dir in fold_jobs(every, out_dir, model_seeds):
+        # with --only: the protocol's other runs that finished before, into the summary
+        record = done.get(str(run_dir))
+        if record is None:
+            finished = finished_fold(run_dir, dataclasses.asdict(cfg))
+            record = fold_summary(finished) if finished is not None else None
         if record is not None:
-            done[name] = fold_summary(record)
-    results = [dict(done[name], fold=name) for name, _ in every if name in done]
+            by_fold.setdefault(name, []).append(record)
+    n_per_fold = 1 if model_seeds is None else model_seeds
+    complete_folds = [name for name, _ in every if len(by_fold.get(name, [])) == n_per_fold]
+    if model_seeds is None:
+        results = [dict(by_fold[name][0], fold=name) for name in complete_folds]
+        for r in results:
+            r.pop("test_probabilities", None)
+    else:
+        results = [dict(combine_seeds(by_fold[name]), fold=name) for name in complete_folds]
     summary = {
         "schema": records.SCHEMA,
         "kind": "protocol-summary",
@@ -237,12 +311,13 @@ def run_protocol(
         "finished": records.now(),
         "wall_seconds": round(time.perf_counter() - t0, 1),  # of this command (with --only: its folds)
         "complete": len(results) == len(every),
+        "model_seeds": model_seeds,
         "engine": {"name": engine, "address": address, "parallel": n_parallel},
         "nested_search_trials": search_trials,
         "environment": records.hardware(),
         "base_config": dataclasses.asdict(base),
         "folds": results,
-        **summarise(results),
+        **(summarise(results) if results else {}),
     }
     records.write_json(out_dir / SUMMARY_NAME, summary)
     return summary
