@@ -1,9 +1,11 @@
 """Hyperparameter search (paper section 3.4): hyperopt's Tree-structured Parzen Estimator (TPE).
 
-"we use hyperopt to search for the best hyperparameters ... the optimizer is chosen from Adagrad, Adam, SGD
-and RMSprop" (section 3.4). The space here (:data:`SPACE`) adds what the paper names elsewhere or leaves to
-the search: the learning rate (log-uniform), the batch size, the L2 penalty on weights (section 5.2),
-BatchNorm's momentum and dropout.
+Section 3.4 optimizes hyperparameters with hyperopt: "In order to select a suitable optimization algorithm,
+the distribution over the choice ('adagrad', 'adam', 'sgd', 'rmsprop') is chosen." It names no other
+hyperparameter of the search and no ranges. The space here (:func:`space`) adds what the networks cannot do
+without: the learning rate (log-uniform), the batch size, an L2 penalty on weights (section 5.2 applies
+"penalties on layer parameters and layer activity" without naming their kind or size; L2 is this project's
+choice), BatchNorm's momentum and dropout.
 
 The objective never sees the test speakers. From the outer split (say test speakers 03 and 08) only the
 training speakers are kept; two of them (a male and a female, drawn with the seed) become the *validation
@@ -75,7 +77,7 @@ def space_table(model: str = "2d") -> pd.DataFrame:
         ("optimizer", "choice", ", ".join(training.OPTIMIZERS), "section 3.4"),
         ("learning_rate", "log-uniform", f"{lr[0]:g} to {lr[1]:g}", "left to the search"),
         ("batch_size", "choice", ", ".join(map(str, BATCH_SIZES)), "left to the search"),
-        ("l2_weight", "log-uniform", f"{l2[0]:g} to {l2[1]:g}", "section 5.2"),
+        ("l2_weight", "log-uniform", f"{l2[0]:g} to {l2[1]:g}", "this project (section 5.2: a penalty)"),
         ("bn_momentum", "uniform", f"{bn[0]} to {bn[1]}", "this project (models.BN_MOMENTUM)"),
         ("dropout", "uniform", f"{dr[0]} to {dr[1]}", "this project"),
     ]
