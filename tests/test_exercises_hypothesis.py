@@ -7,13 +7,21 @@ sercnn.training, sercnn.evaluation), never from the checks; nothing here trains 
 from __future__ import annotations
 
 import math
+import tempfile
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 hypothesis = pytest.importorskip("hypothesis")
+try:  # hypothesis keeps caches (constants of the code under test) in .hypothesis/: keep them out of the clone
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "sercnn-hypothesis")
+except ImportError:  # an older hypothesis without it writes .hypothesis/ in the working directory
+    pass
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from hypothesis.extra import numpy as hnp  # noqa: E402
@@ -54,7 +62,8 @@ TRIALS = pd.DataFrame({"accuracy": [50.0, 60.0, 60.0, 55.0]}, index=pd.Index([1,
 FIRST_BEST = 2
 CELL_COUNT = class_size_multiples(91.55, 71)  # 65
 
-SETTINGS = settings(max_examples=60, deadline=None, derandomize=True,
+# derandomized and without an example database: the same examples every run, no .hypothesis/ folder
+SETTINGS = settings(max_examples=60, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                            HealthCheck.filter_too_much])
 
