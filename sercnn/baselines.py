@@ -117,7 +117,7 @@ def run(cfg: BaselineConfig, run_dir: str | Path, *, command: str | None = None,
     speaker = df["speaker"].astype(str).to_numpy()
     groups = speaker[train_pos] if cfg.split != "speaker-dependent" else None
     if cfg.normalise == "speaker":
-        x, _ = standardise(x, train_pos, speaker, "speaker")
+        x, _ = standardise(x, train_pos, speaker, "speaker", per_feature=True)
 
     t0 = time.perf_counter()
     search = fit(x[train_pos], y[train_pos], groups, cfg.c_grid, cfg.effective_model_seed)

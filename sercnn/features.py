@@ -426,8 +426,10 @@ class Standardizer:
     std: np.ndarray
 
     @classmethod
-    def fit(cls, x: np.ndarray) -> "Standardizer":
-        axes = (0, 2) if x.ndim == 3 else tuple(range(x.ndim))
+    def fit(cls, x: np.ndarray, per_feature: bool = False) -> "Standardizer":
+        """Statistics of ``x``: per mel band for ``(n, bands, frames)``; for ``(n, d)`` one mean and sd
+        (waveforms), or per column with ``per_feature`` (functionals)."""
+        axes = (0, 2) if x.ndim == 3 else (0,) if per_feature else tuple(range(x.ndim))
         mean = x.mean(axis=axes, keepdims=True, dtype=np.float64)[0]
         std = x.std(axis=axes, keepdims=True, dtype=np.float64)[0]
         return cls(mean=mean.astype(np.float32), std=np.maximum(std, 1e-6).astype(np.float32))
@@ -457,13 +459,15 @@ class SpeakerStandardizer:
     per_speaker: dict[str, Standardizer]
 
     @classmethod
-    def fit(cls, x: np.ndarray, speakers: np.ndarray) -> "SpeakerStandardizer":
+    def fit(cls, x: np.ndarray, speakers: np.ndarray, per_feature: bool = False) -> "SpeakerStandardizer":
+        """``per_feature``: for ``(n, features)`` inputs (functionals), statistics per column instead of one
+        mean and sd (waveforms)."""
         speakers = np.asarray(speakers).astype(str)
-        return cls({s: Standardizer.fit(x[speakers == s]) for s in sorted(set(speakers))})
+        return cls({s: Standardizer.fit(x[speakers == s], per_feature) for s in sorted(set(speakers.tolist()))})
 
     def transform(self, x: np.ndarray, speakers: np.ndarray) -> np.ndarray:
         speakers = np.asarray(speakers).astype(str)
-        unknown = sorted(set(speakers) - set(self.per_speaker))
+        unknown = sorted(set(speakers.tolist()) - set(self.per_speaker))
         if unknown:
             raise ValueError(f"no statistics for speaker(s) {unknown}: fit on their audio first")
         out = np.empty(x.shape, dtype=np.float32)
@@ -482,20 +486,21 @@ class SpeakerStandardizer:
 
 
 def standardise(
-    x: np.ndarray, fit_positions: np.ndarray, speakers: np.ndarray, mode: Literal["train", "speaker"] = "train"
+    x: np.ndarray, fit_positions: np.ndarray, speakers: np.ndarray, mode: Literal["train", "speaker"] = "train",
+    *, per_feature: bool = False,
 ) -> tuple[np.ndarray, Standardizer | SpeakerStandardizer]:
     """Standardised features of every utterance, and the fitted scaler.
 
     ``train``: one :class:`Standardizer` fitted on ``x[fit_positions]`` (the training utterances) and applied
     to all. ``speaker``: a :class:`SpeakerStandardizer`, each speaker with its own statistics over all of its
     utterances (``fit_positions`` unused), which removes a per-speaker offset or scale that the training
-    fit leaves in place.
+    fit leaves in place. ``per_feature``: ``(n, d)`` features standardised per column (functionals).
     """
     if mode == "train":
-        scaler = Standardizer.fit(x[fit_positions])
+        scaler = Standardizer.fit(x[fit_positions], per_feature)
         return scaler.transform(x), scaler
     if mode == "speaker":
-        scaler = SpeakerStandardizer.fit(x, speakers)
+        scaler = SpeakerStandardizer.fit(x, speakers, per_feature)
         return scaler.transform(x, speakers), scaler
     raise ValueError(f"normalise must be 'train' or 'speaker', got {mode!r}")
 

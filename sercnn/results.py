@@ -253,3 +253,123 @@ def runs_by_fold(groups: dict[str, list[dict]]) -> pd.DataFrame:
     stats = {label: _pm(mean_sd(list(frame[label].dropna()))) for label in frame}
     return pd.concat([frame.astype(object), pd.DataFrame(stats, index=["mean ± sd"])])
 
+
+
+# --- Beyond the paper: the ladder (book/08_beyond.ipynb) ---------------------------------------------------
+
+#: Where the ladder's protocol runs live under ``results/``: ``ladder/<si|loso>/<rung or baseline>/``.
+LADDER_FOLDER = "ladder"
+#: The baselines run beside the ladder, each with the training-fit and the per-speaker standardiser.
+LADDER_BASELINES = tuple(f"{m}-{n}" for m in ("svm-compare", "svm-egemaps") for n in ("train", "speaker"))
+BASELINE_NAMES = {f"{m}-{n}": f"{MODEL_NAMES[m]}, {'speaker-normalised' if n == 'speaker' else 'training fit'}"
+                  for m in ("svm-compare", "svm-egemaps") for n in ("train", "speaker")}
+
+
+def ladder_folder(results: str | Path, protocol: str = "si") -> Path:
+    """``results/ladder/<protocol>``: one protocol folder per rung and per baseline."""
+    return Path(results) / LADDER_FOLDER / protocol
+
+
+def ladder_runs(results: str | Path, protocol: str = "si") -> dict[str, dict]:
+    """The finished protocol summaries of the ladder (rungs in ladder order, then the baselines), by name;
+    a rung whose protocol is not complete is left out (``ladder_table`` says "not run yet")."""
+    from .recipes import LADDER
+
+    folder = ladder_folder(results, protocol)
+    found = {}
+    for name in [r.name for r in LADDER] + list(LADDER_BASELINES):
+        path = folder / name / "summary.json"
+        if path.exists():
+            s = json.loads(path.read_text())
+            if s.get("complete", True):
+                found[name] = s
+    return found
+
+
+def _interval_text(i: dict) -> str:
+    return f"{i['mean']:+.1f} [{i['low']:+.1f}, {i['high']:+.1f}]"
+
+
+def ladder_table(results: str | Path, protocol: str = "si") -> pd.DataFrame:
+    """One row per rung of :data:`sercnn.recipes.LADDER`: its change, accuracy and UAR (mean ± sd over folds of
+    the mean over seeds), the seed-to-seed sd, the seeds' ensemble, and the paired comparison with the rung
+    below (:func:`sercnn.stats.compare`: mean difference and 95 % CI in points, and the verdict: helps, within
+    noise, hurts). Rungs not run yet say so."""
+    from .recipes import LADDER
+    from .stats import compare
+
+    folder = ladder_folder(results, protocol)
+    runs = ladder_runs(results, protocol)
+    rows = []
+    for i, rung in enumerate(LADDER):
+        s = runs.get(rung.name)
+        row = {"rung": rung.name, "change": rung.change}
+        if s is None:
+            rows.append({**row, "accuracy %": "not run yet"})
+            continue
+        row.update({"folds": len(s["folds"]), "seeds": s.get("n_seeds", 1),
+                    "accuracy %": _pm(s["accuracy"]), "UAR %": _pm(s["uar"]),
+                    "seed-to-seed sd": s.get("seed_sd", {}).get("accuracy"),
+                    "ensemble accuracy %": _pm(s["ensemble"]["accuracy"]) if "ensemble" in s else None})
+        below = LADDER[i - 1].name if i else None
+        if below in runs:
+            c = compare(folder / rung.name, folder / below)
+            row["vs rung below: accuracy"] = _interval_text(c["accuracy"])
+            row["vs rung below: UAR"] = _interval_text(c["uar"])
+            row["verdict"] = {"A better": "helps", "B better": "hurts"}[c["accuracy"]["verdict"]] \
+                if c["accuracy"]["verdict"] != "within noise" else "within noise"
+        elif below:
+            row["verdict"] = f"rung below ({below}) not run yet"
+        else:
+            row["verdict"] = "the base"
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("rung")
+
+
+def ladder_intervals(results: str | Path, protocol: str = "si", metric: str = "accuracy") -> pd.DataFrame:
+    """Per rung and per baseline that has been run: the mean over folds of ``metric`` with its 95 % bootstrap
+    interval over folds (the error bars and bands of the ladder figure), and for rungs the ensemble's mean."""
+    from .stats import mean_interval
+
+    rows = []
+    for name, s in ladder_runs(results, protocol).items():
+        i = mean_interval([f[metric] for f in s["folds"]])
+        ens = s.get("ensemble", {}).get(metric, {}).get("mean")
+        rows.append({"name": name, "kind": "baseline" if name in LADDER_BASELINES else "rung",
+                     "label": BASELINE_NAMES.get(name, name), "mean": i["mean"], "low": i["low"], "high": i["high"],
+                     "ensemble": ens})
+    return pd.DataFrame(rows, columns=["name", "kind", "label", "mean", "low", "high", "ensemble"]).set_index("name")
+
+
+def against_baselines(results: str | Path, rung: str, protocol: str = "si") -> pd.DataFrame:
+    """Rung ``rung`` paired with each baseline on the same folds: the mean difference (network - baseline) in
+    accuracy and UAR with their 95 % intervals, and the verdict."""
+    from .stats import compare
+
+    folder = ladder_folder(results, protocol)
+    runs = ladder_runs(results, protocol)
+    rows = []
+    if rung not in runs:
+        return pd.DataFrame(rows)
+    for name in LADDER_BASELINES:
+        if name not in runs:
+            continue
+        c = compare(folder / rung, folder / name)
+        rows.append({"baseline": BASELINE_NAMES[name], "network - baseline, accuracy": _interval_text(c["accuracy"]),
+                     "network - baseline, UAR": _interval_text(c["uar"]), "Wilcoxon p (accuracy)": round(c["accuracy"]["p"], 3),
+                     "verdict": {"A better": "network ahead", "B better": "baseline ahead"}.get(
+                         c["accuracy"]["verdict"], "within noise")})
+    return pd.DataFrame(rows).set_index("baseline") if rows else pd.DataFrame(rows)
+
+
+def ladder_provenance(results: str | Path, protocol: str = "si") -> pd.DataFrame:
+    """One compact row per protocol run of the ladder: the command, the commit, the seeds, the wall time and the
+    hardware, from its summary."""
+    rows = []
+    for name, s in ladder_runs(results, protocol).items():
+        env = s["environment"]
+        rows.append({"run": name, "command": s["command"], "commit": (s["git"].get("commit") or "?")[:10],
+                     "seeds": s.get("n_seeds", 1), "wall time (min)": round(s["wall_seconds"] / 60, 1),
+                     "hardware": f"{env.get('cpu')}, {env.get('cpu_count')} cores, "
+                                 f"{', '.join(env.get('accelerators') or ['no accelerator'])}"})
+    return pd.DataFrame(rows).set_index("run") if rows else pd.DataFrame(rows)

@@ -157,3 +157,23 @@ def format_comparison(result: dict, name_a: str | None = None, name_b: str | Non
                      f"[{i['low']:+.2f}, {i['high']:+.2f}] (bootstrap over {i['n']} folds, {i['method']}), "
                      f"Wilcoxon p = {i['p']:.3g}: {i['verdict']}")
     return "\n".join(lines)
+
+
+def mean_interval(values, confidence: float = CONFIDENCE, n_resamples: int = N_RESAMPLES, seed: int = 0) -> dict:
+    """Mean of per-fold figures with a bootstrap confidence interval over folds (BCa, percentile where BCa is
+    degenerate): the error bar of one configuration. Returns ``{"mean", "low", "high", "n"}``."""
+    from scipy import stats
+
+    v = np.asarray(values, dtype=float)
+    if v.ndim != 1 or len(v) < 2 or not np.all(np.isfinite(v)):
+        raise ValueError(f"need at least two finite values, got {v.tolist()}")
+    if np.allclose(v, v[0]):
+        return {"mean": float(v[0]), "low": float(v[0]), "high": float(v[0]), "n": int(len(v))}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for method in ("BCa", "percentile"):
+            ci = stats.bootstrap((v,), np.mean, confidence_level=confidence, n_resamples=n_resamples, method=method,
+                                 random_state=np.random.default_rng(seed)).confidence_interval
+            if np.isfinite(ci.low) and np.isfinite(ci.high):
+                break
+    return {"mean": float(v.mean()), "low": float(ci.low), "high": float(ci.high), "n": int(len(v))}

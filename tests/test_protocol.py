@@ -130,3 +130,42 @@ def test_nested_search_chooses_each_folds_hyperparameters_on_its_training_speake
 
         run_protocol("loso", BaselineConfig(corpus="synthetic", model="svm-egemaps"), out, only=["s03"],
                      search_trials=2)
+
+
+@pytest.mark.slow
+def test_protocol_with_model_seeds_summarises_over_seeds_and_resumes(tmp_path):
+    out = tmp_path / "seeds"
+    summary = run_protocol("speaker-independent", RunConfig(**QUICK), out, model_seeds=2, only=["s01-s02"],
+                           command="test")
+    runs = [json.loads((out / "s01-s02" / f"model-seed{k}" / "record.json").read_text()) for k in (0, 1)]
+    assert [r["split"]["model_seed"] for r in runs] == [0, 1] and [r["config"]["model_seed"] for r in runs] == [0, 1]
+    assert runs[0]["split"]["test_utterances"] == runs[1]["split"]["test_utterances"]
+    fold = summary["folds"][0]
+    accs = [r["metrics"]["test"]["accuracy"] for r in runs]
+    assert fold["accuracy"] == pytest.approx(np.mean(accs)) and fold["n_seeds"] == 2
+    assert fold["seed_sd"]["accuracy"] == pytest.approx(np.std(accs, ddof=1))
+    assert [s["model_seed"] for s in fold["seeds"]] == [0, 1]
+    probs = np.mean([np.asarray(r["test_probabilities"]) for r in runs], axis=0)
+    ensemble = 100 * np.mean(probs.argmax(axis=1) == np.asarray(runs[0]["test_labels"]))
+    assert fold["ensemble"]["accuracy"] == pytest.approx(ensemble)
+    assert summary["n_seeds"] == 2 and summary["model_seeds"] == 2 and "ensemble" in summary
+    stamp = (out / "s01-s02" / "model-seed1" / "record.json").stat().st_mtime_ns
+    (out / "s01-s02" / "model-seed0" / "record.json").unlink()  # one (fold, seed) pair lost: only it reruns
+    again = run_protocol("speaker-independent", RunConfig(**QUICK), out, model_seeds=2, only=["s01-s02"],
+                         command="test")
+    assert (out / "s01-s02" / "model-seed1" / "record.json").stat().st_mtime_ns == stamp
+    assert again["folds"][0]["accuracy"] == pytest.approx(fold["accuracy"])  # same seed, same machine: same run
+
+
+def test_speaker_dependent_folds_keep_their_split_seed_under_model_seeds(tmp_path):
+    from sercnn.protocol import fold_jobs
+
+    df = _speakers([f"s{i:02d}" for i in range(1, 5)], ["male", "female"] * 2)
+    every = folds("speaker-dependent", df, RunConfig(**QUICK), seeds=(3, 4))
+    jobs = fold_jobs(every, tmp_path, 2)
+    assert [(n, c.seed, c.model_seed, d.name) for n, c, d in jobs] == [
+        ("seed3", 3, 0, "model-seed0"), ("seed3", 3, 1, "model-seed1"),
+        ("seed4", 4, 0, "model-seed0"), ("seed4", 4, 1, "model-seed1")]
+    assert [d for _, _, d in fold_jobs(every, tmp_path, None)] == [tmp_path / "seed3", tmp_path / "seed4"]
+    with pytest.raises(ValueError, match="at least 1"):
+        fold_jobs(every, tmp_path, 0)
