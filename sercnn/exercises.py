@@ -467,3 +467,30 @@ def check_cell_count(answer: Any, cell_pct: float = 91.55, class_size: int = 71)
 
 
 # --- end of chapter 7 -------------------------------------------------------------------------------------
+
+
+# --- Chapter 8: beyond the paper --------------------------------------------------------------------------
+
+#: Chapter 7's window comparison, fold by fold: accuracy with the 4.064 s window (float32) minus the 8 s
+#: window, on the pairs 03-08, 10-09, 11-13, 12-14, 15-16 (one seed each).
+WINDOW_DIFFERENCES = (16.8, -6.2, 15.5, 8.7, 0.0)
+
+
+def check_real_difference(answer: Any, differences=WINDOW_DIFFERENCES) -> Check:
+    """Is the mean of these paired fold differences a real difference (its 95 % interval excludes zero)?
+    ``answer``: ``True`` (real) or ``False`` (within noise).
+
+    Notebook: ``book/08_beyond.ipynb``.
+    """
+    from .stats import paired_interval
+
+    if _unanswered(answer):
+        return NOT_ANSWERED
+    if not isinstance(answer, (bool, np.bool_)):
+        return Check(False, f"Not yet. Answer True (real) or False (within noise), not {_show(answer)}.")
+    i = paired_interval(list(differences))
+    real = i["low"] > 0 or i["high"] < 0
+    why = (f"the mean difference is {i['mean']:+.1f} points, and its 95 % interval runs from {i['low']:+.1f} to "
+           f"{i['high']:+.1f}")
+    return _report(bool(answer) == real, f"{why}: {'real' if real else 'within noise'}.",
+                   f"Compute sercnn.stats.paired_interval of the differences: does the interval contain zero?")

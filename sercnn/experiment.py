@@ -195,12 +195,16 @@ NORMALISE_NOTES = {
 PADDING = {"1d": "start", "2d": "end"}
 
 
-#: Input windows shorter than the paper's 8 s that lose nothing the network would see, at a fraction of the
-#: cost (``--seconds``; the default stays the paper's 8 s). 2D: 4.064 s = 128 log-mel frames, exactly the
-#: frames Table 2's pooling keeps (2P1-2P4 divide time by 128, rounding down: of 251 frames, 123 are never
-#: pooled into the LSTM's single step); it halves the work of every layer. 1D: the clips' own length where
-#: they are all equal, 2.0 s on the shared EmoDB copy, so the LSTM 1L reads 125 steps of speech instead of
-#: 375 of zeros and 125 of speech; on the original archive (1.2-9 s) keep 8.
+#: Input windows shorter than the paper's 8 s used by the protocol runs under ``results/protocols`` for speed
+#: (``--seconds``; the default stays the paper's 8 s). They are not equivalent to 8 s. 2D: 4.064 s = 128
+#: log-mel frames, the frames whose pooled values reach Table 2's single LSTM step (2P1-2P4 divide time by 128,
+#: rounding down); but at 8 s the convolutions of 2LFLB4 still read frames up to 170 at the edge of that step,
+#: and the per-band standardiser is fitted over a different share of padding (on this 2 s copy 75.0 % of an 8 s
+#: window is zeros, 50.9 % of a 4.064 s one), so the standardised inputs differ. It halves the work of every
+#: layer. 1D: the clips' own length where they are all equal, 2.0 s on the shared EmoDB copy, so the LSTM 1L
+#: reads 125 steps of speech instead of 375 of zeros and 125 of speech; on the original archive (1.2-9 s) keep
+#: 8. Paired against 8 s on the five SI pairs, one seed each, the 2D window's effect is within noise
+#: (``book/07_results.ipynb``); the ladder (``sercnn.recipes``) measures input length with seeds.
 WINDOW_SECONDS = {"2d": 4.064, "1d": 2.0}
 
 

@@ -707,3 +707,36 @@ def paper_confusion(table: dict, classes, ax=None, title: str | None = None):
 
 
 # --- end of chapter 7 -------------------------------------------------------------------------------------
+
+
+# --- Chapter 8: beyond the paper (book/08_beyond.ipynb) ----------------------------------------------------
+
+#: One colour per baseline band of the ladder figure (the networks' rungs are drawn in black).
+BASELINE_COLORS = {"svm-compare-train": "#9e9e9e", "svm-compare-speaker": "#1b7837",
+                   "svm-egemaps-train": "#c2a5cf", "svm-egemaps-speaker": "#762a83"}
+
+
+def ladder(intervals: pd.DataFrame, ax=None, ylabel: str = "held-out test accuracy (%)", title: str | None = None):
+    """The ladder of ``sercnn.recipes.LADDER``: each rung's mean over folds with its 95 % bootstrap interval
+    (:func:`sercnn.results.ladder_intervals`), the seeds' ensemble as an open marker, and each baseline as a
+    band (its interval) across the figure. Returns the axes.
+
+    Notebook: ``book/08_beyond.ipynb``.
+    """
+    ax = _axes(ax, figsize=(8.0, 3.8))
+    rungs = intervals[intervals["kind"] == "rung"]
+    x = np.arange(len(rungs))
+    for name, row in intervals[intervals["kind"] == "baseline"].iterrows():
+        color = BASELINE_COLORS.get(name, "0.7")
+        ax.axhspan(row["low"], row["high"], color=color, alpha=0.18, lw=0)
+        ax.axhline(row["mean"], color=color, lw=1.2, label=f"{row['label']}: {row['mean']:.1f}")
+    if len(rungs):
+        err = np.vstack([rungs["mean"] - rungs["low"], rungs["high"] - rungs["mean"]])
+        ax.errorbar(x, rungs["mean"], yerr=err, fmt="o", color="black", capsize=4, label="rung: mean, 95 % CI")
+        ens = rungs["ensemble"].astype(float)
+        if ens.notna().any():
+            ax.plot(x, ens, "o", mfc="none", mec="C3", ms=9, label="rung: ensemble of its seeds")
+    ax.set_xticks(x, list(rungs.index), rotation=20, ha="right")
+    ax.set(ylabel=ylabel, xlabel="rung (each adds one change to the rung on its left)", title=title)
+    ax.legend(fontsize="x-small", loc="lower right")
+    return ax

@@ -277,7 +277,9 @@ def ladder_runs(results: str | Path, protocol: str = "si") -> dict[str, dict]:
 
     folder = ladder_folder(results, protocol)
     found = {}
-    for name in [r.name for r in LADDER] + list(LADDER_BASELINES):
+    known = [r.name for r in LADDER] + list(LADDER_BASELINES)
+    others = sorted(p.parent.name for p in folder.glob("*/summary.json") if p.parent.name not in known)
+    for name in known + others:
         path = folder / name / "summary.json"
         if path.exists():
             s = json.loads(path.read_text())
@@ -373,3 +375,87 @@ def ladder_provenance(results: str | Path, protocol: str = "si") -> pd.DataFrame
                      "hardware": f"{env.get('cpu')}, {env.get('cpu_count')} cores, "
                                  f"{', '.join(env.get('accelerators') or ['no accelerator'])}"})
     return pd.DataFrame(rows).set_index("run") if rows else pd.DataFrame(rows)
+
+
+def seed_table(summary: dict) -> pd.DataFrame:
+    """Per fold of a protocol run with ``--seeds``: each seed's held-out accuracy, their mean and sd, and the
+    ensemble's accuracy: how far one run per fold can move with nothing but the seed."""
+    rows = []
+    for f in summary["folds"]:
+        row = {"fold": f["fold"]}
+        for s in f.get("seeds", [f]):
+            row[f"seed {s.get('model_seed', s.get('seed'))} %"] = round(s["accuracy"], 2)
+        row["mean %"] = round(f["accuracy"], 2)
+        row["sd over seeds"] = round(f.get("seed_sd", {}).get("accuracy", 0.0), 2)
+        if "ensemble" in f:
+            row["ensemble %"] = round(f["ensemble"]["accuracy"], 2)
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("fold")
+
+
+def paired_single_runs(a: list[dict], b: list[dict], metric: str = "accuracy") -> dict:
+    """Two sets of run records on the same test folds (matched by their test speakers), one run per fold each:
+    the per-fold differences A - B and their paired interval (:func:`sercnn.stats.paired_interval`)."""
+    from .stats import paired_interval
+
+    by_a = {"-".join(r["split"]["test_speakers"]): r for r in a}
+    by_b = {"-".join(r["split"]["test_speakers"]): r for r in b}
+    common = [k for k in by_a if k in by_b]
+    for k in common:
+        if sorted(by_a[k]["split"]["test_utterances"]) != sorted(by_b[k]["split"]["test_utterances"]):
+            raise ValueError(f"fold {k}: the two runs were tested on different utterances")
+    diffs = {k: by_a[k]["metrics"]["test"][metric] - by_b[k]["metrics"]["test"][metric] for k in common}
+    return {"differences": diffs, **paired_interval(list(diffs.values()))}
+
+
+def ladder_best(results: str | Path, protocol: str = "si") -> str | None:
+    """The rung with the highest mean held-out accuracy among those run (ties: the lower rung)."""
+    runs = {k: v for k, v in ladder_runs(results, protocol).items() if k not in LADDER_BASELINES}
+    if not runs:
+        return None
+    return max(runs, key=lambda k: runs[k]["accuracy"]["mean"])
+
+
+def ladder_verdicts(table: pd.DataFrame) -> str:
+    """One line per rung of :func:`ladder_table`: its change and its verdict against the rung below, with the
+    interval, in markdown."""
+    lines = []
+    for rung, row in table.iterrows():
+        if row.get("accuracy %") == "not run yet":
+            lines.append(f"- **{rung}** ({row['change']}): not run yet.")
+        elif isinstance(row.get("vs rung below: accuracy"), str):
+            lines.append(f"- **{rung}** ({row['change']}): **{row['verdict']}**, accuracy {row['accuracy %']} %; "
+                         f"against the rung below {row['vs rung below: accuracy']} points (mean [95 % CI]).")
+        else:
+            lines.append(f"- **{rung}** ({row['change']}): accuracy {row['accuracy %']} % ({row['verdict']}).")
+    return "\n".join(lines)
+
+
+def targets_beyond(results: str | Path) -> pd.DataFrame:
+    """The targets of "beyond the paper", each with what the records say: the ladder's best 2D network against
+    ComParE + linear SVM with speaker normalisation on the same folds (SI and LOSO; reached only when the paired
+    interval is above zero), and the 1D network against the paper's 57.14 % (SI)."""
+    from .stats import compare
+
+    rows = []
+    for protocol, name in (("si", "speaker-independent pairs"), ("loso", "LOSO")):
+        runs = ladder_runs(results, protocol)
+        best = ladder_best(results, protocol)
+        base = "svm-compare-speaker"
+        if best is None or base not in runs:
+            rows.append({"target": f"2D network above speaker-normalised ComParE + SVM, {name}",
+                         "measured": "not run yet", "reached": "not run yet"})
+            continue
+        c = compare(ladder_folder(results, protocol) / best, ladder_folder(results, protocol) / base)["accuracy"]
+        rows.append({"target": f"2D network above speaker-normalised ComParE + SVM, {name}",
+                     "measured": f"rung {best}: {runs[best]['accuracy']['mean']:.2f} % against "
+                                 f"{runs[base]['accuracy']['mean']:.2f} %; difference {_interval_text(c)}",
+                     "reached": "yes" if c["low"] > 0 else "no"})
+    one_d = ladder_runs(results, "si-1d")
+    rows.append({"target": f"1D network at least {paper.TABLE_7B[('emodb', 'speaker-independent', '1d')]} % "
+                           "speaker-independent (the paper's Table 7(b))",
+                 "measured": "; ".join(f"{k}: {v['accuracy']['mean']:.2f} %" for k, v in one_d.items()) or "not run yet",
+                 "reached": ("yes" if max(v["accuracy"]["mean"] for v in one_d.values())
+                             >= paper.TABLE_7B[("emodb", "speaker-independent", "1d")] else "no") if one_d
+                 else "not run yet"})
+    return pd.DataFrame(rows).set_index("target")

@@ -463,3 +463,20 @@ def test_checks_that_want_a_function_say_so():
             assert_verdict(result, value)
             assert not result and "function" in repr(result)
         assert check(None) is NOT_ANSWERED
+
+
+# --- Chapter 8 ----------------------------------------------------------------------------------------------
+
+
+@SETTINGS
+@given(st.one_of(ANYTHING, st.booleans()))
+def test_check_real_difference_any_answer(answer):
+    result = exercises.check_real_difference(answer)
+    assert_verdict(result, answer)
+    assert result.ok == (isinstance(answer, (bool, np.bool_)) and not answer), (answer, result)
+
+
+def test_check_real_difference_on_a_difference_that_is_real():
+    assert exercises.check_real_difference(True, differences=(5.1, 6.3, 4.2, 7.7, 5.9, 6.4))
+    assert not exercises.check_real_difference(False, differences=(5.1, 6.3, 4.2, 7.7, 5.9, 6.4))
+    assert "Not answered" in repr(exercises.check_real_difference(None))
