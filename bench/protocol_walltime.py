@@ -1,6 +1,7 @@
 """Wall time of whole evaluation protocols (``python -m sercnn protocol``), with the machine they ran on.
 
     python bench/protocol_walltime.py                 # the committed protocol runs: results/protocols/*/summary.json
+                                                      # and the ladder's: results/ladder/<si|loso>/*/summary.json
     python bench/protocol_walltime.py --run speaker-independent --model svm-compare   # time one now
 
 Each summary records the wall time of its whole protocol (all folds, features and evaluation included), the
@@ -23,13 +24,15 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def committed(results: Path) -> list[dict]:
     rows = []
-    for path in sorted(results.glob("protocols/*/summary.json")):
+    paths = sorted(results.glob("protocols/*/summary.json")) + sorted(results.glob("ladder/*/*/summary.json"))
+    for path in paths:
         s = json.loads(path.read_text())
         env = s["environment"]
+        seeds = s.get("model_seeds") or 1
         rows.append({
-            "protocol run": path.parent.name, "folds": len(s["folds"]),
+            "protocol run": str(path.parent.relative_to(results)), "folds": len(s["folds"]), "seeds": seeds,
             "wall min": round(s["wall_seconds"] / 60, 1),
-            "min per fold": round(s["wall_seconds"] / 60 / len(s["folds"]), 2),
+            "min per run": round(s["wall_seconds"] / 60 / max(1, len(s["folds"]) * seeds), 2),
             "engine": f"{s['engine']['name']} x{s['engine']['parallel']}",
             "machine": f"{env.get('cpu')}, {env.get('cpu_count')} cores, {env.get('memory_gib')} GiB, "
                        f"{env.get('keras_backend')}, accelerators {', '.join(env.get('accelerators') or ['none'])}",
