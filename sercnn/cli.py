@@ -36,10 +36,11 @@ def _add_run_options(t: argparse.ArgumentParser, *, split: bool = True, models: 
     (``split=False``: without --split, --test-speakers and --fold, which ``protocol`` sets per fold)."""
     d = RunConfig()
     g = t.add_argument_group("data")
-    g.add_argument("--corpus", choices=["emodb", "iemocap", "synthetic", "auto"], default=d.corpus,
+    g.add_argument("--corpus", choices=["emodb", "iemocap", "ravdess", "synthetic", "auto"], default=d.corpus,
                    help="emodb: Berlin EmoDB (downloaded and verified if missing); iemocap: your licensed "
-                   "copy; synthetic: a small corpus sercnn synthesises, not speech; auto: EmoDB where it can "
-                   "be had, else synthetic, said plainly (default: %(default)s)")
+                   "copy; ravdess: your copy of RAVDESS (CC BY-NC-SA 4.0, never downloaded), EmoDB's six shared "
+                   "emotions at normal intensity; synthetic: a small corpus sercnn synthesises, not speech; "
+                   "auto: EmoDB where it can be had, else synthetic, said plainly (default: %(default)s)")
     g.add_argument("--data-root", default=None,
                    help="folder of the corpus (EmoDB: holding wav/; IEMOCAP: holding Session1-5). "
                    "Default: $SERCNN_DATA/<corpus>, else the per-user cache")

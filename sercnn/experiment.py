@@ -80,7 +80,7 @@ class RunConfig:
         return self.seed if self.model_seed is None else self.model_seed
 
     def __post_init__(self) -> None:
-        if self.corpus not in ("emodb", "iemocap", "synthetic", "auto"):
+        if self.corpus not in ("emodb", "iemocap", "ravdess", "synthetic", "auto"):
             raise ValueError(f"unknown corpus {self.corpus!r}")
         if self.model not in ("1d", "2d"):
             raise ValueError(f"model must be '1d' or '2d', got {self.model!r}")

@@ -4,6 +4,12 @@
 everything: ``03a01Fa.wav`` is speaker ``03``, text ``a01``, emotion ``F`` (Freude, happiness), version
 ``a``. Speaker sex and age come from the corpus documentation.
 
+The corpus also carries the results of its perception test (``erkennung.txt``, explained in
+``erklaerung.txt``): for every recorded utterance, the share of the listeners who recognised the intended
+emotion and who judged it natural. :func:`load_perception` reads them, and :func:`load_emodb` adds them to
+the manifest as ``recognition_pct`` and ``naturalness_pct``. The 535 utterances are the ones that passed
+the selection in ``SELECTION``.
+
 Notebook: ``book/01_data.ipynb``.
 """
 
@@ -19,7 +25,7 @@ from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
-from ..errors import CorruptArchiveError, DatasetNotFoundError, IncompleteCorpusWarning
+from ..errors import CorruptArchiveError, DatasetNotFoundError, IncompleteCorpusWarning, SkippedFilesWarning
 from ..paths import DATA_ENV, data_home, env_set
 from ._manifest import make_manifest, probe_many
 
@@ -65,6 +71,24 @@ SENTENCES = {
     "b10": "Die wird auf dem Platz sein, wo wir sie immer hinlegen.",
 }
 
+#: The perception test's results, in the corpus folder beside ``wav/``: the corpus' own file, distributed with
+#: it (the shared copy's README); :func:`extract_archive` keeps an archive's top-level ``.txt`` files there.
+#: ``erklaerung.txt`` calls it ``info.txt`` (and ``info.xls``); in the shared copy it is ``erkennung.txt``.
+PERCEPTION_FILE = "erkennung.txt"
+
+#: How the 535 utterances were selected from the recordings, in the words of the corpus' ``erklaerung.txt``,
+#: followed by a translation. In the shared copy's ``erkennung.txt`` every one of the 535 has a recognition
+#: rate of at least 80 %, but 42 have a naturalness rate below 60 %: the second condition does not hold for
+#: the published rates.
+SELECTION = (
+    "Die Auswahl der Saetze erfolgt bei mind. 80% richtig erkannter Emotion (>=16 von 20 Hörern) und mind. "
+    "60% der Beurteilungen als natuerlich (>=12 von 20). "
+    "[The sentences were selected with at least 80 % correctly recognised emotion (at least 16 of 20 "
+    "listeners) and at least 60 % of the judgements natural (at least 12 of 20).]"
+)
+#: The recognition rate an utterance needed to enter the corpus (``SELECTION``).
+MIN_RECOGNITION_PCT = 80.0
+
 NAME_PATTERN = re.compile(r"^(?P<speaker>\d\d)(?P<text>[ab]\d\d)(?P<letter>[A-Z])(?P<version>[a-z])\.wav$")
 
 #: Largest uncompressed archive accepted (the real one unpacks to about 60 MB).
@@ -83,6 +107,10 @@ def load_emodb(root: str | Path | None = None, *, download: bool = True) -> pd.D
     ``root`` is a folder holding ``wav/`` (or the wav files themselves). Without it: ``$SERCNN_DATA/emodb``,
     else a per-user cache, downloading and verifying the official archive there when it is missing.
     Files that cannot be used are left out with a warning and listed in ``df.attrs['skipped']``.
+
+    ``recognition_pct`` and ``naturalness_pct`` come from ``erkennung.txt`` beside ``wav/`` (see
+    :func:`load_perception`); where the file is absent or unreadable, or lacks an utterance, they are NaN
+    and ``df.attrs['perception']`` says why.
     """
     if root is not None:
         root = Path(root).expanduser()
@@ -163,6 +191,7 @@ def _manifest(wav_dir: Path, *, root: Path, source: str) -> pd.DataFrame:
             )
         )
     df = make_manifest(rows, skipped, corpus="emodb", classes=CLASSES, root=root, source=source)
+    _add_perception(df, root=root, wav_dir=wav_dir)
     found = {Path(p).name for p in df["path"]} | {Path(s["path"]).name for s in skipped}
     missing = sorted(set(expected_files()) - found)
     df.attrs["missing"] = missing
@@ -174,6 +203,135 @@ def _manifest(wav_dir: Path, *, root: Path, source: str) -> pd.DataFrame:
             stacklevel=3,
         )
     return df
+
+
+def _add_perception(df: pd.DataFrame, *, root: Path, wav_dir: Path) -> None:
+    """Add ``recognition_pct`` and ``naturalness_pct`` to the manifest (NaN where unknown) and say in
+    ``df.attrs['perception']`` where they came from."""
+    candidates = (root / PERCEPTION_FILE, wav_dir / PERCEPTION_FILE)
+    path = next((p for p in candidates if p.is_file()), None)
+    df["recognition_pct"] = float("nan")
+    df["naturalness_pct"] = float("nan")
+    df.attrs["perception_skipped"] = []
+    if path is None:
+        df.attrs["perception"] = (
+            f"no {PERCEPTION_FILE} beside {wav_dir}: recognition_pct and naturalness_pct are NaN"
+        )
+        return
+    try:
+        perception = load_perception(path)
+    except (DatasetNotFoundError, OSError) as exc:
+        df.attrs["perception"] = f"{exc}: recognition_pct and naturalness_pct are NaN"
+        warnings.warn(df.attrs["perception"], SkippedFilesWarning, stacklevel=3)
+        return
+    utterances = df["utterance"] if "utterance" in df.columns else pd.Series([], dtype="str")
+    df["recognition_pct"] = utterances.map(perception["recognition_pct"]).astype("float64")
+    df["naturalness_pct"] = utterances.map(perception["naturalness_pct"]).astype("float64")
+    unmatched = sorted(set(utterances) - set(perception.index))
+    note = f"from {path}: {len(df) - len(unmatched)} of {len(df)} utterances matched"
+    if unmatched:
+        note += f"; no rates for {', '.join(unmatched[:5])}{' ...' if len(unmatched) > 5 else ''} (NaN)"
+    df.attrs["perception"] = note
+    df.attrs["perception_skipped"] = perception.attrs["skipped"]
+
+
+def load_perception(root: str | Path | None = None) -> pd.DataFrame:
+    """EmoDB's perception test: for each utterance, the share (%) of the listeners (about 20) who recognised
+    the intended emotion, and of those who judged it natural.
+
+    ``root`` is the EmoDB folder holding ``erkennung.txt`` (or the file itself); default
+    ``$SERCNN_DATA/emodb``, else the per-user cache. The index is the utterance id (the wav stem,
+    ``03a01Fa``); the columns are ``recognition_pct`` and ``naturalness_pct``. The file lists every recorded
+    utterance, about 800, not only the 535 of the corpus. It is read whatever its encoding (the original is
+    Latin-1 with non-breaking spaces as padding) and with decimal commas. A line that cannot be read (wrong
+    number of fields, a name that is not EmoDB's, a rate that is not a number from 0 to 100, an utterance
+    listed twice) is left out with a warning naming the file and the line, and listed in
+    ``df.attrs['skipped']``.
+    """
+    if root is None:
+        path = data_home() / "emodb" / PERCEPTION_FILE
+    else:
+        path = Path(root).expanduser()
+        if path.is_dir():
+            path = path / PERCEPTION_FILE
+    if not path.is_file():
+        raise DatasetNotFoundError(
+            f"EmoDB's perception test not found at {path}: it is the corpus' {PERCEPTION_FILE}, which belongs "
+            f"beside wav/ in the EmoDB folder ({URL})"
+        )
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")  # the original's encoding; never fails
+    rows: dict[str, tuple[float, float]] = {}
+    first_line: dict[str, int] = {}
+    skipped: list[dict] = []
+    header_seen = False
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        tokens = line.replace("\xa0", " ").replace("\ufeff", " ").split()
+        if not tokens:
+            continue
+        if not header_seen and not rows and not skipped and not tokens[0].rstrip(".").isdigit():
+            header_seen = True  # "Nr.  Satz  erkannt  natuerlich"
+            continue
+        problem, parsed = _perception_line(tokens)
+        if problem is None and parsed[0] in rows:
+            problem = f"{parsed[0]} is listed twice (first on line {first_line[parsed[0]]})"
+        if problem is not None:
+            skipped.append(dict(path=str(path), line=lineno, reason=f"line {lineno}: {problem}: {line.strip()!r}"))
+            continue
+        utterance, recognition, naturalness = parsed
+        rows[utterance] = (recognition, naturalness)
+        first_line[utterance] = lineno
+    df = pd.DataFrame.from_dict(rows, orient="index", columns=["recognition_pct", "naturalness_pct"], dtype="float64")
+    df.index.name = "utterance"
+    df.attrs.update(
+        corpus="emodb",
+        source=str(path),
+        skipped=skipped,
+        description=(
+            "EmoDB's perception test (erkennung.txt): per utterance, the share (%) of about 20 listeners who "
+            "recognised the intended emotion (recognition_pct) and who judged it natural (naturalness_pct)"
+        ),
+        selection=SELECTION,
+    )
+    if skipped:
+        shown = "; ".join(s["reason"] for s in skipped[:5])
+        more = f" (and {len(skipped) - 5} more)" if len(skipped) > 5 else ""
+        warnings.warn(
+            f"{path}: {len(skipped)} line(s) could not be read and were left out, listed in df.attrs['skipped']: "
+            f"{shown}{more}",
+            SkippedFilesWarning,
+            stacklevel=2,
+        )
+    return df
+
+
+_PERCEPTION_NAME = re.compile(r"^(?P<utterance>\d\d[ab]\d\d[A-Z][a-z])(?:\.wav)?$")
+
+
+def _perception_line(tokens: list[str]) -> tuple[str | None, tuple[str, float, float]]:
+    """The problem with one line of ``erkennung.txt`` (None if sound) and its utterance and two rates."""
+    empty = ("", float("nan"), float("nan"))
+    if len(tokens) != 4:
+        return f"{len(tokens)} field(s) instead of 4 (number, file name, recognised %, natural %)", empty
+    number, name, recognition, naturalness = tokens
+    if not number.rstrip(".").isdigit():
+        return f"the line number {number!r} is not a number", empty
+    match = _PERCEPTION_NAME.match(name)
+    if match is None:
+        return f"{name!r} is not an EmoDB file name (e.g. 03a01Fa.wav)", empty
+    rates = []
+    for what, value in (("recognition", recognition), ("naturalness", naturalness)):
+        try:
+            rate = float(value.replace(",", "."))
+        except ValueError:
+            return f"the {what} rate {value!r} is not a number", empty
+        if not 0.0 <= rate <= 100.0:  # also refuses NaN
+            return f"the {what} rate {value!r} is not a percentage from 0 to 100", empty
+        rates.append(rate)
+    return None, (match["utterance"], rates[0], rates[1])
 
 
 def download_emodb(root: str | Path) -> Path:
