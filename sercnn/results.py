@@ -214,9 +214,15 @@ def verdict(protocols: dict, corpus: str, protocol: str, network: str = "2d", ba
     wins = sum(a[k] > b[k] for k in common)
     diff = net["accuracy"]["mean"] - base["accuracy"]["mean"]
     who = f"the {MODEL_NAMES[network]} is ahead" if diff > 0 else f"the {MODEL_NAMES[baseline]} is ahead"
-    return (f"**{protocol}**: {MODEL_NAMES[network]} {net['accuracy']['mean']:.2f} ± {net['accuracy']['sd']:.2f} %, "
+    text = (f"**{protocol}**: {MODEL_NAMES[network]} {net['accuracy']['mean']:.2f} ± {net['accuracy']['sd']:.2f} %, "
             f"{MODEL_NAMES[baseline]} {base['accuracy']['mean']:.2f} ± {base['accuracy']['sd']:.2f} %: {who} by "
             f"{abs(diff):.2f} points on average; the network wins {wins} of {len(common)} folds.")
+    if len(common) >= 2:
+        from .stats import describe, paired_interval
+
+        text += (" Paired fold by fold, network - baseline: "
+                 + describe(paired_interval([a[k] - b[k] for k in common])) + ".")
+    return text
 
 
 def targets(protocols: dict, corpus: str = "emodb") -> pd.DataFrame:
@@ -459,3 +465,134 @@ def targets_beyond(results: str | Path) -> pd.DataFrame:
                              >= paper.TABLE_7B[("emodb", "speaker-independent", "1d")] else "no") if one_d
                  else "not run yet"})
     return pd.DataFrame(rows).set_index("target")
+
+
+# --- Whole database or held out: Table 7 split into test and training (book/07_results.ipynb) --------------
+
+
+def speaker_sizes(corpus: str = "emodb") -> dict[str, int]:
+    """Utterances per speaker of ``corpus``, counted from the corpus' committed file list (EmoDB: the 535 names
+    of :func:`sercnn.datasets.emodb.expected_files`, whose first two characters are the speaker), so that the
+    arithmetic below needs no audio."""
+    if corpus != "emodb":
+        raise ValueError(f"speaker sizes are committed for EmoDB only, not {corpus!r}")
+    from collections import Counter
+
+    from .datasets.emodb import expected_files
+
+    return dict(sorted(Counter(name[:2] for name in expected_files()).items()))
+
+
+def _fractions(percent: float, n: int) -> list[int]:
+    """Every whole k with 100 k / n equal to ``percent`` to its printed two decimals."""
+    return [k for k in range(n + 1) if abs(100 * k / n - percent) < 0.005 + 1e-9]
+
+
+def split_arithmetic(corpus: str = "emodb", sizes: dict[str, int] | None = None,
+                     test_share: float = 0.2) -> pd.DataFrame:
+    """Each Table 7 cell of ``corpus`` split into its held-out part and its training part.
+
+    For a cell (protocol, network): k = round(7(a) x N / 100) utterances recognised in the whole corpus (N
+    utterances); every test-set size n_test that the protocol allows and that has a whole k_test with
+    100 k_test / n_test equal to 7(b) to its printed two decimals; and the training recognition that then
+    remains, (k - k_test) / (N - n_test). Test-set sizes tried: speaker-dependent, the paper's 20 %
+    (``test_share``, section 4.1) and every speaker pair of that size; speaker-independent, every pair of
+    speakers (section 4.2: "the data of other two subjects are chosen as the testing set"); both protocols also
+    the whole corpus (n_test = N: every utterance tested once, as pooled cross-validation would give), where
+    nothing is left for training and 7(a) would have to equal 7(b). ``sizes``: utterances per speaker (default
+    :func:`speaker_sizes`). One row per consistent candidate.
+
+    Notebook: ``book/07_results.ipynb``.
+    """
+    from itertools import combinations
+
+    sizes = speaker_sizes(corpus) if sizes is None else sizes
+    total = sum(sizes.values())
+    pairs = {f"{a} + {b}": sizes[a] + sizes[b] for a, b in combinations(sorted(sizes), 2)}
+    rows = []
+    for protocol in ("speaker-dependent", "speaker-independent"):
+        for net in ("1d", "2d"):
+            key = (corpus, protocol, net)
+            if key not in paper.TABLE_7A:
+                continue
+            a, b = paper.TABLE_7A[key], paper.TABLE_7B[key]
+            k = round(a * total / 100)
+            if protocol == "speaker-dependent":
+                share = int(round(test_share * total))
+                cands = {f"random {100 * test_share:g} %": share,
+                         **{f"pair {p}": n for p, n in pairs.items() if n == share}}
+            else:
+                cands = {f"pair {p}": n for p, n in pairs.items()}
+            cands["whole corpus (pooled folds)"] = total
+            for test_set, n in cands.items():
+                for k_test in _fractions(b, n):
+                    n_train, k_train = total - n, k - k_test
+                    feasible = 0 <= k_train <= n_train and (n_train > 0 or k_train == 0)
+                    rows.append({
+                        "protocol": PROTOCOL_NAMES[protocol], "network": net.upper(),
+                        "7(a) %": a, "k = 7(a) x N": k, "N": total, "7(b) %": b, "test set": test_set,
+                        "n_test": n, "k_test": k_test, "n_train": n_train, "k_train": k_train,
+                        "training recognised %": round(100 * k_train / n_train, 2) if n_train else None,
+                        "feasible": feasible,
+                    })
+    return pd.DataFrame(rows)
+
+
+def split_reading(frame: pd.DataFrame) -> dict:
+    """What :func:`split_arithmetic` says, as data: per cell, the feasible split with the highest training
+    recognition (for speaker-independent cells only pairs consistent with *both* networks count, since one
+    split served both, where such a pair exists); the pairs consistent with both SI cells; and whether the whole
+    corpus (pooled folds) is feasible for any cell."""
+    ok = frame[frame["feasible"] & (frame["n_train"] > 0)]
+    si = ok[ok["protocol"] == "SI"]
+    per_net = [set(g["test set"]) for _, g in si.groupby("network")]
+    shared = sorted(set.intersection(*per_net)) if per_net else []
+    best = {}
+    for (protocol, net), g in ok.groupby(["protocol", "network"], sort=False):
+        if protocol == "SI" and shared:
+            g = g[g["test set"].isin(shared)]
+        row = g.sort_values(["training recognised %", "n_test"], ascending=[False, True]).iloc[0]
+        best[(protocol, net)] = row.to_dict()
+    pooled = frame[frame["test set"].str.startswith("whole corpus")]
+    return {"cells": best, "si_shared_pairs": shared,
+            "pooled_feasible": bool((pooled["feasible"] & (pooled["n_train"] > 0)).any()
+                                    or (pooled["feasible"] & (pooled["k_train"] == 0)).any()),
+            "single_si_pair": {net: list(g["test set"]) for net, g in si.groupby("network")}}
+
+
+def split_sentences(frame: pd.DataFrame) -> str:
+    """One markdown line per Table 7 cell: the whole-corpus count split into test and training, from
+    :func:`split_reading`."""
+    reading = split_reading(frame)
+    lines = []
+    for (protocol, net), r in reading["cells"].items():
+        lines.append(f"- **{protocol} {net}**: 7(a) {r['7(a) %']:.2f} % of {r['N']} = **{r['k = 7(a) x N']}** = "
+                     f"{r['k_test']} / {r['n_test']} test ({r['test set']}; {100 * r['k_test'] / r['n_test']:.2f} %, "
+                     f"7(b) prints {r['7(b) %']:.2f}) + {r['k_train']} / {r['n_train']} training "
+                     f"({r['training recognised %']:.1f} %)")
+    return "\n".join(lines)
+
+
+# --- Provenance of the protocol runs, compact (book/07_results.ipynb) --------------------------------------
+
+
+def protocol_provenance(protocols: dict) -> pd.DataFrame:
+    """One compact row per protocol run (model, protocol): the command, the commit, the seeds, the folds, the
+    input window and precision of the networks, the wall time and the hardware, read from each summary (the
+    form of :func:`ladder_provenance`)."""
+    rows = []
+    for (corpus, model, protocol), s in sorted(protocols.items(), key=lambda kv: (kv[0][2], kv[0][1])):
+        env, cfg = s["environment"], s.get("base_config", {})
+        seeds = sorted({f.get("seed", cfg.get("seed")) for f in s["folds"]} - {None})
+        rows.append({
+            "run": f"{MODEL_NAMES.get(model, model)}, {PROTOCOL_NAMES.get(protocol, protocol)}",
+            "command": s["command"],
+            "commit": (s["git"].get("commit") or "?")[:10] + (" (dirty)" if s["git"].get("dirty") else ""),
+            "folds": len(s["folds"]), "seeds": ", ".join(str(x) for x in seeds),
+            "window (s)": cfg.get("seconds") if cfg.get("seconds") is not None else "whole clip",
+            "precision": cfg.get("precision") or "–",
+            "wall time (min)": round(s["wall_seconds"] / 60, 1),
+            "hardware": f"{env.get('cpu')}, {env.get('cpu_count')} cores, backend {env.get('keras_backend')}, "
+                        f"{', '.join(env.get('accelerators') or ['no accelerator'])}",
+        })
+    return pd.DataFrame(rows).set_index("run") if rows else pd.DataFrame(rows)
