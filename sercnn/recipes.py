@@ -82,6 +82,12 @@ def cumulative(name: str) -> dict:
     return out
 
 
+#: The configuration fixed before any rung ran, for the comparisons with the baselines and for LOSO: rung
+#: ``dropout`` (the four changes of the first probe: the utterance itself, pools that leave time, speaker
+#: normalisation, dropout 0.3; plus model selection on whole training speakers). Comparing the rung that
+#: scored best on the five pairs with the baselines on those same pairs would let the test speakers choose it.
+PREREGISTERED = "dropout"
+
 #: Every named configuration: the ladder's rungs (``paper`` is the first).
 RECIPES = {r.name: r for r in LADDER}
 
