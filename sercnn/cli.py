@@ -272,6 +272,18 @@ def _parser() -> argparse.ArgumentParser:
         "first folder below FOLDER holding the record).",
     )
     r.add_argument("folder", help="a folder holding run records (searched recursively)")
+
+    from .handout import add_arguments as _handout_arguments
+    from .handout import run as _handout
+
+    h = sub.add_parser(
+        "handout",
+        help="write a chapter's student version: solutions and outputs removed",
+        description="Write the student version of a chapter of book/ into DIR: the code cells tagged solution, "
+        "the sphinx-exercise solution blocks and all outputs removed; the exercises, the answer cells (answer = "
+        "None) and their checks kept, which say \"Not answered yet\" until answered (sercnn.handout).",
+    )
+    _handout_arguments(h).set_defaults(handout=_handout)
     return p
 
 
@@ -483,6 +495,8 @@ def main(argv: list[str] | None = None) -> int:
             return _search(args, argv)
         if args.command == "compare":
             return _compare(args)
+        if args.command == "handout":
+            return args.handout(args)
         return _evaluate(args)
     except (SercnnError, OSError, ValueError, ImportError) as exc:  # bad input or a missing extra: one line
         print(f"error: {exc}", file=sys.stderr)

@@ -8,8 +8,8 @@ nonsense), a check returns a :class:`Check`, never raises, says why when the ans
 only for the right answer in a sensible form: where a whole number is asked for, an ``int`` or a NumPy
 integer or an integral finite float (``251.0``), never a string (``"251"``), a bool or a fraction (``4.7``).
 
-A chapter's solution cells carry the tag ``solution``; an instructor removes them for an assignment with
-``jupyter nbconvert --to notebook --TagRemovePreprocessor.remove_cell_tags solution book/NN_name.ipynb``.
+A chapter's solution cells carry the tag ``solution``; an instructor removes them, with the solution blocks of the
+prose and the outputs, for an assignment with ``python -m sercnn handout NN -o DIR`` (:mod:`sercnn.handout`).
 """
 
 from __future__ import annotations

@@ -52,10 +52,9 @@ def record_note(record: dict) -> Note:
     env = record.get("environment", {})
     git = record.get("git", {})
     split = record["split"]
-    commit = (git.get("commit") or "unknown")[:10] + (" (with uncommitted changes)" if git.get("dirty") else "")
     rows = [
         ("command", f"`{record.get('command', '?')}`"),
-        ("commit", commit),
+        code_version(git),
         ("corpus", f"{record['corpus']['name']}: {record['corpus']['n_utterances']} utterances"
          + (f" ({record['corpus']['subset']})" if record["corpus"].get("subset") else "")),
         ("split", f"{split['protocol']}, seed {split['seed']}; test speakers {', '.join(split['test_speakers'])}; "
@@ -71,12 +70,37 @@ def record_note(record: dict) -> Note:
     return Note(f"| run `{record.get('run', '?')}` | |\n| --- | --- |\n{body}")
 
 
+def code_version(git: dict) -> tuple[str, str]:
+    """The row that says which code produced a record, from its ``git`` entry: the commit in a clone, else (the
+    package installed from a release, as on Colab, where there is no repository to ask) the package's version."""
+    if git.get("commit"):
+        return "commit", git["commit"][:10] + (" (with uncommitted changes)" if git.get("dirty") else "")
+    if git.get("package_version"):
+        return "code", f"installed package sercnn {git['package_version']} (not a clone: no commit to show)"
+    return "commit", "unknown"
+
+
+def tensorflow_log_level() -> str:
+    """``TF_CPP_MIN_LOG_LEVEL`` for a chapter, as its install cell sets it before TensorFlow is imported: "3"
+    (INFO, WARNING and ERROR lines silenced) where no NVIDIA GPU is present, since the only error TensorFlow's
+    C++ start-up logs there is the expected "failed call to cuInit", and Python exceptions still carry every real
+    error; "2" (ERROR lines kept) where there is one, because a GPU left unused (a driver or library mismatch) is
+    said only by those lines. Either way, :func:`start_keras` says which accelerators the chapter got."""
+    import os
+    import shutil
+
+    gpu = os.path.exists("/dev/nvidiactl") or shutil.which("nvidia-smi") is not None
+    return "2" if gpu else "3"
+
+
 def start_keras() -> Note:
     """Import Keras and run one operation, so that the backend's start-up log lines land in this cell
     (chapters tag it ``remove-stderr``: TensorFlow prints them on stderr whatever its log level), and
     say which backend and devices the chapter runs on."""
     import logging
+    import os
 
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", tensorflow_log_level())  # heeded if TensorFlow is not loaded yet
     import keras
 
     keras.ops.convert_to_tensor([0.0])
