@@ -186,3 +186,15 @@ def results_folder(start: str | Path | None = None) -> Path | None:
         warnings.warn(f"the run records are not here and could not be downloaded ({exc}); run the chapter in a "
                       "clone of the repository", UserWarning, stacklevel=2)
         return None
+
+
+def glue(name: str, value, display: bool = False):
+    """myst-nb's ``glue`` (a value a chapter's markdown shows with ``{glue:text}`name:.2f```) where myst-nb is
+    installed (the book extra; ``jupyter-book build``), else nothing: the chapter still runs (nbval, Colab).
+    Returns the value."""
+    try:
+        from myst_nb import glue as myst_glue
+    except ImportError:
+        return value
+    myst_glue(name, value, display=display)
+    return value

@@ -160,3 +160,30 @@ def reference(corpus: str, protocol: str, network: str) -> dict:
     """The paper's Table 7 figures for a run's corpus, protocol and network (None where there are none)."""
     key = (corpus, protocol, network)
     return {"table_7a_average": TABLE_7A.get(key), "table_7b_validation": TABLE_7B.get(key)}
+
+
+#: What the paper says about each setting this package has to choose, quoted word for word with its section, or
+#: None where the paper does not say (``sercnn.departures`` sets each beside this package's choice).
+SAYS = {
+    "window": ("3.5", "The length of the raw audio clips used is 8 s long. If the audio clip is longer than 8 s, "
+                      "it will be segmented to 8 s long. Otherwise, it is padded to 8 s long."),
+    "padding side": ("3.5", "Otherwise, it is padded to 8 s long."),
+    "precision": None,
+    "l2": ("5.2", "regularization implemented by applying penalties on layer parameters and layer activity during "
+                  "optimization"),
+    "bn momentum": ("3.1.1", "the BN layer, which normalizes the activations of the previous layer at each batch"),
+    "patience": ("4.1", "validation accuracy is monitored in our experiments, patience is set to eight"),
+    "patience start": None,
+    "max epochs": None,
+    "optimizer": ("3.4", "the distribution over the choice ('adagrad', 'adam', 'sgd', 'rmsprop') is chosen"),
+    "hyperparameters": ("3.4", "Hyperopt, a Python library, is used to optimize the hyperparameters in our "
+                               "experiments"),
+    "learning rate": None,
+    "batch size": None,
+    "selection": ("4.1", "When validation accuracy reaches its maximum during the training of the 1D and 2D CNN "
+                         "LSTM networks, the best predictive model will be there."),
+    "validation set": ("4.1", "the training set took 80% of the data, and the testing set took the remaining 20% "
+                              "of the data"),
+    "test pairs": ("4.2", "the data of eight subjects are chosen as the training set, the data of other two "
+                          "subjects are chosen as the testing set"),
+}

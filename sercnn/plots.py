@@ -22,6 +22,24 @@ def _axes(ax=None, figsize=(7.0, 3.5)):
     return ax
 
 
+#: One colour per model across every figure of the book, keyed as run records key models (``config.model``,
+#: a protocol summary's ``model``), plus the paper's figures: its Table 7(a) "average" and 7(b) "validation"
+#: bars in two greys. The baselines' hues are those of the ladder's bands (:data:`BASELINE_COLORS`).
+MODEL_COLORS = {"2d": "#1f77b4", "1d": "#ff7f0e", "svm-compare": "#1b7837", "svm-egemaps": "#762a83",
+                "paper": "#636363", "paper-7a": "#bdbdbd", "paper-7b": "#636363"}
+
+
+def model_color(model: str | None, default: str | None = None) -> str | None:
+    """The colour of a model key (``"2d"``, ``"svm-compare"``, ``"svm-compare-speaker"`` ...): its entry of
+    :data:`MODEL_COLORS`, the entry of the longest key it starts with, else ``default``."""
+    if model in MODEL_COLORS:
+        return MODEL_COLORS[model]
+    for key in sorted(MODEL_COLORS, key=len, reverse=True):
+        if model and model.startswith(key + "-"):
+            return MODEL_COLORS[key]
+    return default
+
+
 # --- Chapter 0: introduction (book/00_introduction.ipynb) --------------------------------------------------
 
 
@@ -50,14 +68,26 @@ def paper_against_book(corpus: str, protocol: str, runs: list[dict] | None = Non
                          "source": "this book, held-out test (mean over runs)", "runs": len(held_out)})
     frame = pd.DataFrame(rows)
     counts = frame.dropna(subset=["runs"]).set_index("network")["runs"] if "runs" in frame else pd.Series()
-    frame["network"] = [f"{n}\n({int(counts[n])} held-out run{'s' if counts[n] > 1 else ''})" if n in counts else n
-                        for n in frame["network"]]
     ax = _axes(ax, figsize=(7.0, 4.0))
-    sns.barplot(data=frame, x="network", y="accuracy %", hue="source", ax=ax)
-    for container in ax.containers:
-        ax.bar_label(container, fmt="%.1f", fontsize="small")
+    sources = list(dict.fromkeys(frame["source"]))
+    width = 0.8 / len(sources)
+    for j, source in enumerate(sources):  # the paper's bars in its greys, the book's in each network's colour
+        part = frame[frame["source"] == source]
+        x = np.array([0 if n == "1D" else 1 for n in part["network"]]) + (j - (len(sources) - 1) / 2) * width
+        colors = [MODEL_COLORS["paper-7a" if "7(a)" in source else "paper-7b" if "7(b)" in source
+                               else n.lower()] for n in part["network"]]
+        bars = ax.bar(x, part["accuracy %"], width=width, color=colors, label=source)
+        ax.bar_label(bars, fmt="%.1f", fontsize="small")
+    ax.set_xticks([0, 1], [f"{n}\n({int(counts[n])} held-out run{'s' if counts[n] > 1 else ''})" if n in counts
+                           else n for n in ("1D", "2D")])
     ax.set(xlabel="network", ylabel="accuracy (%)", ylim=(0, 105), title=f"{corpus}, {protocol}")
-    sns.move_legend(ax, "upper center", bbox_to_anchor=(0.5, -0.22), ncols=2, fontsize="small", title=None)
+    from matplotlib.patches import Patch
+
+    handles = [Patch(color=MODEL_COLORS["paper-7a"], label="paper, Table 7(a) average"),
+               Patch(color=MODEL_COLORS["paper-7b"], label="paper, Table 7(b) validation")]
+    handles += [Patch(color=MODEL_COLORS[n.lower()], label=f"this book, {n}: held-out test (mean over runs)")
+                for n in ("1D", "2D") if n in counts]
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncols=2, fontsize="small")
     return ax
 
 
@@ -573,9 +603,11 @@ def training_curves(history: dict, axes=None, best_epoch: int | None = None, tit
     return axes
 
 
-def compare_curves(histories: dict[str, dict], key: str = "val_accuracy", ax=None, chance: float | None = None):
+def compare_curves(histories: dict[str, dict], key: str = "val_accuracy", ax=None, chance: float | None = None,
+                   colors: dict[str, str] | None = None):
     """One history key (e.g. validation accuracy) of several runs on one axes, labelled by the dict's keys;
-    ``chance`` draws the accuracy of always answering the largest class. Returns the axes.
+    ``chance`` draws the accuracy of always answering the largest class; ``colors`` maps a label to a colour,
+    or to a model key of :data:`MODEL_COLORS` (runs of different models keep their colours). Returns the axes.
 
     Notebook: ``book/05_2d_cnn_lstm.ipynb`` (the BatchNorm / early-stopping pitfall).
     """
@@ -583,7 +615,9 @@ def compare_curves(histories: dict[str, dict], key: str = "val_accuracy", ax=Non
     scale = 100.0 if key.endswith("accuracy") else 1.0
     for label, history in histories.items():
         values = np.asarray(history[key], dtype=float) * scale
-        ax.plot(np.arange(1, len(values) + 1), values, marker="o", markersize=3, label=label)
+        color = (colors or {}).get(label)
+        ax.plot(np.arange(1, len(values) + 1), values, marker="o", markersize=3, label=label,
+                color=MODEL_COLORS.get(color, color))
     if chance is not None:
         ax.axhline(100 * chance, color="0.5", linestyle="--", label="majority class")
     unit = "%" if scale == 100.0 else "cross-entropy"
@@ -679,7 +713,8 @@ def search_by_optimizer(summary: dict, param: str = "learning_rate", ax=None):
 def fold_comparison(summaries: dict[str, dict], ax=None):
     """Held-out test accuracy per fold (test speaker or pair, or seed), one bar per model: where the networks
     win over the shallow baseline and where they do not. ``summaries`` maps a label to a protocol
-    ``summary.json`` (:func:`sercnn.results.load_protocols`) of the same protocol. Returns the axes.
+    ``summary.json`` (:func:`sercnn.results.load_protocols`) of the same protocol; each model is drawn in its
+    :data:`MODEL_COLORS` colour (by the summary's ``model``). Returns the axes.
 
     Notebook: ``book/07_results.ipynb``.
     """
@@ -687,9 +722,11 @@ def fold_comparison(summaries: dict[str, dict], ax=None):
             for label, s in summaries.items() for f in s["folds"]]
     ax = _axes(ax, figsize=(8.0, 3.6))
     frame = pd.DataFrame(rows)
-    sns.barplot(frame, x="fold", y="accuracy %", hue="model", ax=ax)
-    for i, (label, s) in enumerate(summaries.items()):
-        ax.axhline(s["accuracy"]["mean"], color=f"C{i}", ls=":", lw=1)
+    # each model in its colour of MODEL_COLORS (by the summary's model key), whichever panel it is drawn in
+    palette = {label: model_color(s.get("model"), f"C{i}") for i, (label, s) in enumerate(summaries.items())}
+    sns.barplot(frame, x="fold", y="accuracy %", hue="model", palette=palette, saturation=1, ax=ax)
+    for label, s in summaries.items():
+        ax.axhline(s["accuracy"]["mean"], color=palette[label], ls=":", lw=1)
     ax.set(xlabel="test fold", ylabel="held-out test accuracy (%)", ylim=(0, 100))
     ax.legend(fontsize="small", loc="lower right", title="model (dotted: mean over folds)")
     return ax
@@ -711,9 +748,10 @@ def paper_confusion(table: dict, classes, ax=None, title: str | None = None):
 
 # --- Chapter 8: beyond the paper (book/08_beyond.ipynb) ----------------------------------------------------
 
-#: One colour per baseline band of the ladder figure (the networks' rungs are drawn in black).
-BASELINE_COLORS = {"svm-compare-train": "#9e9e9e", "svm-compare-speaker": "#1b7837",
-                   "svm-egemaps-train": "#c2a5cf", "svm-egemaps-speaker": "#762a83"}
+#: One colour per baseline band of the ladder figure, in its model's hue of :data:`MODEL_COLORS` (dark with
+#: speaker normalisation, light without); the rungs, 2D networks, are drawn in the 2D network's colour.
+BASELINE_COLORS = {"svm-compare-train": "#a6dba0", "svm-compare-speaker": MODEL_COLORS["svm-compare"],
+                   "svm-egemaps-train": "#c2a5cf", "svm-egemaps-speaker": MODEL_COLORS["svm-egemaps"]}
 
 
 def ladder(intervals: pd.DataFrame, ax=None, ylabel: str = "held-out test accuracy (%)", title: str | None = None):
@@ -732,10 +770,11 @@ def ladder(intervals: pd.DataFrame, ax=None, ylabel: str = "held-out test accura
         ax.axhline(row["mean"], color=color, lw=1.2, label=f"{row['label']}: {row['mean']:.1f}")
     if len(rungs):
         err = np.vstack([rungs["mean"] - rungs["low"], rungs["high"] - rungs["mean"]])
-        ax.errorbar(x, rungs["mean"], yerr=err, fmt="o", color="black", capsize=4, label="rung: mean, 95 % CI")
+        ax.errorbar(x, rungs["mean"], yerr=err, fmt="o", color=MODEL_COLORS["2d"], capsize=4,
+                    label="rung (2D network): mean, 95 % CI")
         ens = rungs["ensemble"].astype(float)
         if ens.notna().any():
-            ax.plot(x, ens, "o", mfc="none", mec="C3", ms=9, label="rung: ensemble of its seeds")
+            ax.plot(x, ens, "D", mfc="none", mec=MODEL_COLORS["2d"], ms=9, label="rung: ensemble of its seeds")
     ax.set_xticks(x, list(rungs.index), rotation=20, ha="right")
     ax.set(ylabel=ylabel, xlabel="rung (each adds one change to the rung on its left)", title=title)
     ax.legend(fontsize="x-small", loc="lower right")

@@ -538,7 +538,9 @@ def split_arithmetic(corpus: str = "emodb", sizes: dict[str, int] | None = None,
                         "training recognised %": round(100 * k_train / n_train, 2) if n_train else None,
                         "feasible": feasible,
                     })
-    return pd.DataFrame(rows)
+    columns = ["protocol", "network", "7(a) %", "k = 7(a) x N", "N", "7(b) %", "test set", "n_test", "k_test",
+               "n_train", "k_train", "training recognised %", "feasible"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def split_reading(frame: pd.DataFrame) -> dict:
