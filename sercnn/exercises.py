@@ -493,4 +493,4 @@ def check_real_difference(answer: Any, differences=WINDOW_DIFFERENCES) -> Check:
     why = (f"the mean difference is {i['mean']:+.1f} points, and its 95 % interval runs from {i['low']:+.1f} to "
            f"{i['high']:+.1f}")
     return _report(bool(answer) == real, f"{why}: {'real' if real else 'within noise'}.",
-                   f"Compute sercnn.stats.paired_interval of the differences: does the interval contain zero?")
+                   "Compute sercnn.stats.paired_interval of the differences: does the interval contain zero?")

@@ -10,7 +10,8 @@ and standard deviation over folds of accuracy and UAR, the pooled confusion matr
 whole protocol and the hardware. With ``--seeds K`` every fold runs with K model seeds (weights, batch
 order, validation draw) into ``<out>/<fold>/model-seed<k>/record.json``: the summary gives per fold the mean
 over seeds, then mean and sd over folds of those means, the seed-to-seed sd beside it, and the accuracy of
-the seeds' averaged probabilities (the ensemble). :func:`sercnn.stats.compare` pairs two such runs. Re-running the same command into the same folder keeps finished folds and
+the seeds' averaged probabilities (the ensemble). :func:`sercnn.stats.compare` pairs two such runs.
+Re-running the same command into the same folder keeps finished folds and
 resumes interrupted ones. The same command runs the shallow baseline (``--model svm-compare``,
 ``svm-egemaps``; see :mod:`sercnn.baselines`) on exactly the same folds.
 
@@ -78,7 +79,8 @@ def seed_dir(fold_dir: Path, seed: int) -> Path:
     return Path(fold_dir) / f"model-seed{seed}"
 
 
-def fold_jobs(every: list[tuple[str, object]], out_dir: Path, model_seeds: int | None) -> list[tuple[str, object, Path]]:
+def fold_jobs(every: list[tuple[str, object]], out_dir: Path,
+              model_seeds: int | None) -> list[tuple[str, object, Path]]:
     """``(fold name, config, run directory)`` per run: one per fold, or ``model_seeds`` per fold, each with
     its ``model_seed`` set (speaker-dependent folds keep their split seed)."""
     if model_seeds is None:

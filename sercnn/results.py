@@ -364,7 +364,8 @@ def against_baselines(results: str | Path, rung: str, protocol: str = "si") -> p
             continue
         c = compare(folder / rung, folder / name)
         rows.append({"baseline": BASELINE_NAMES[name], "network - baseline, accuracy": _interval_text(c["accuracy"]),
-                     "network - baseline, UAR": _interval_text(c["uar"]), "Wilcoxon p (accuracy)": round(c["accuracy"]["p"], 3),
+                     "network - baseline, UAR": _interval_text(c["uar"]),
+                     "Wilcoxon p (accuracy)": round(c["accuracy"]["p"], 3),
                      "verdict": {"A better": "network ahead", "B better": "baseline ahead"}.get(
                          c["accuracy"]["verdict"], "within noise")})
     return pd.DataFrame(rows).set_index("baseline") if rows else pd.DataFrame(rows)
@@ -442,9 +443,8 @@ def targets_beyond(results: str | Path) -> pd.DataFrame:
     (:data:`sercnn.recipes.PREREGISTERED`, fixed before any rung ran) against ComParE + linear SVM with speaker
     normalisation on the same folds (SI and LOSO; reached only when the paired interval is above zero), and the
     1D network against the paper's 57.14 % (SI)."""
-    from .stats import compare
-
     from .recipes import PREREGISTERED
+    from .stats import compare
 
     rows = []
     for protocol, name in (("si", "speaker-independent pairs"), ("loso", "LOSO")):
@@ -463,7 +463,8 @@ def targets_beyond(results: str | Path) -> pd.DataFrame:
     one_d = ladder_runs(results, "si-1d")
     rows.append({"target": f"1D network at least {paper.TABLE_7B[('emodb', 'speaker-independent', '1d')]} % "
                            "speaker-independent (the paper's Table 7(b))",
-                 "measured": "; ".join(f"{k}: {v['accuracy']['mean']:.2f} %" for k, v in one_d.items()) or "not run yet",
+                 "measured": "; ".join(f"{k}: {v['accuracy']['mean']:.2f} %" for k, v in one_d.items())
+                 or "not run yet",
                  "reached": ("yes" if max(v["accuracy"]["mean"] for v in one_d.values())
                              >= paper.TABLE_7B[("emodb", "speaker-independent", "1d")] else "no") if one_d
                  else "not run yet"})
