@@ -124,8 +124,9 @@ def test_offline_download_fails_in_one_sentence(tmp_path, monkeypatch):
 # --- archives -----------------------------------------------------------------------------------------
 
 def _tiny_wav_bytes() -> bytes:
+    """0.2 s of tone: short, but longer than one analysis frame (``_manifest.MIN_DURATION_S``)."""
     buf = io.BytesIO()
-    t = np.arange(1600) / 16000
+    t = np.arange(3200) / 16000
     sf.write(buf, (0.3 * np.sin(2 * np.pi * 200 * t)).astype(np.float32), 16000, format="WAV", subtype="PCM_16")
     return buf.getvalue()
 
