@@ -18,8 +18,10 @@ for model in svm-compare svm-egemaps; do
     run protocol speaker-independent --corpus emodb --model "$model" --normalise "$norm" --out "$OUT/si/$model-$norm"
   done
 done
-# cheap rungs first (2 s input), the 8 s base after them; the order of the ladder itself is sercnn.recipes.LADDER
-for rung in time speaker-norm val-speakers dropout paper specaugment; do
+# The order of the ladder itself is sercnn.recipes.LADDER; the order of running is by what each run answers:
+# "time" first (cheap, and the first change), then the pre-registered rung (recipes.PREREGISTERED, the one
+# that faces the baselines), then the rungs between them, the 8 s base, and SpecAugment.
+for rung in time "$LOSO_RUNG" speaker-norm val-speakers paper specaugment; do
   run protocol speaker-independent --corpus emodb --recipe "$rung" --seeds "$SEEDS" --out "$OUT/si/$rung"
 done
 for norm in train speaker; do
