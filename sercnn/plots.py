@@ -779,3 +779,61 @@ def ladder(intervals: pd.DataFrame, ax=None, ylabel: str = "held-out test accura
     ax.set(ylabel=ylabel, xlabel="rung (each adds one change to the rung on its left)", title=title)
     ax.legend(fontsize="x-small", loc="lower right")
     return ax
+
+
+# --- Chapter 5: try your own voice (book/05_2d_cnn_lstm.ipynb) ----------------------------------------------
+
+
+def plot_voice(result: dict, axes=None):
+    """A recording through the 2D network (:func:`sercnn.voice.analyse`): its log-mel spectrogram in the
+    model's window (the zero padding shaded), the probability of each emotion (the prediction in red), and
+    the occlusion sensitivity of the prediction over the log-mel (red: hiding the region lowers the
+    predicted class' probability, so it drove the decision; blue: hiding it raises it; over the log-mel in
+    greys, dark where it is loud). ``axes``: three
+    axes (log-mel, bars, occlusion). Returns them.
+
+    Notebook: ``book/05_2d_cnn_lstm.ipynb``.
+    """
+    import librosa.display
+
+    if axes is None:
+        fig = plt.figure(figsize=(11.0, 5.6), layout="constrained")
+        grid = fig.add_gridspec(2, 2, width_ratios=[2.3, 1.0])
+        mel_ax = fig.add_subplot(grid[0, 0])
+        occ_ax = fig.add_subplot(grid[1, 0], sharex=mel_ax, sharey=mel_ax)
+        axes = [mel_ax, fig.add_subplot(grid[:, 1]), occ_ax]
+    mel_ax, bar_ax, occ_ax = axes
+    mel, sr, hop = result["log_mel"], result["sample_rate"], result["hop_length"]
+    seconds, window = result["seconds"], result["window_seconds"]
+    name = result.get("name", "the recording")
+    plot_log_mel(mel, sr=sr, hop_length=hop, ax=mel_ax, colorbar=True,
+                 title=f"{name}: {seconds:.2f} s of audio in the {window:g} s window")
+    if seconds < window:
+        span = (seconds, window) if result.get("pad", "end") == "end" else (0.0, window - seconds)
+        for ax in (mel_ax, occ_ax):
+            ax.axvspan(*span, facecolor="none", edgecolor="0.75", hatch="//", lw=0)
+        mel_ax.text(sum(span) / 2, mel_ax.get_ylim()[1] * 0.5, "zero padding", color="0.85", ha="center",
+                    va="center", fontsize="small")
+
+    classes, probs, best = result["classes"], 100 * np.asarray(result["probabilities"]), result["predicted_index"]
+    colors = ["C3" if i == best else "0.65" for i in range(len(classes))]
+    bars = bar_ax.barh(classes, probs, color=colors)
+    bar_ax.bar_label(bars, fmt="%.0f %%", fontsize="small", padding=2)
+    bar_ax.invert_yaxis()
+    bar_ax.set(xlim=(0, 112), xlabel="probability (%)", title=f"prediction: {result['predicted']}")
+
+    occlusion = result.get("occlusion")
+    if occlusion is None:
+        occ_ax.set_axis_off()
+        occ_ax.text(0.5, 0.5, "occlusion map not computed", ha="center", va="center", transform=occ_ax.transAxes)
+        return axes
+    librosa.display.specshow(mel, sr=sr, hop_length=hop, x_axis="time", y_axis="mel", ax=occ_ax, cmap="gray_r")
+    limit = max(float(np.abs(occlusion).max()), 1e-6)
+    img = librosa.display.specshow(occlusion, sr=sr, hop_length=hop, x_axis="time", y_axis="mel", ax=occ_ax,
+                                   cmap="RdBu_r", vmin=-limit, vmax=limit, alpha=0.6)
+    occ_ax.figure.colorbar(img, ax=occ_ax, label=f"drop in p({result['predicted']})")
+    patch = result.get("patch")
+    where = f", patches of {patch[0]} bands x {patch[1]} frames" if patch else ""
+    occ_ax.set(xlabel="time (s)", ylabel="frequency (Hz, mel scale)",
+               title=f"what drove it: occlusion sensitivity{where}")
+    return axes

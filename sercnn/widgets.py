@@ -342,3 +342,142 @@ def fold_explorer(results_dir, protocols: dict, corpus: str = "emodb",
 
 
 # --- end of chapter 7 -------------------------------------------------------------------------------------
+
+# --- Chapter 5: try your own voice --------------------------------------------------------------------------
+
+from typing import TYPE_CHECKING, Any, Sequence  # noqa: E402 (this chapter's section only)
+
+if TYPE_CHECKING:
+    from .features import FeatureSettings, SpeakerStandardizer, Standardizer
+    from .voice import VoiceModel
+
+
+def uploaded_file(value: object) -> tuple[str, bytes] | None:
+    """The name and bytes of the first file in an ``ipywidgets.FileUpload`` value, or None when it holds none.
+
+    ipywidgets 8: a tuple of dicts with ``name`` and ``content`` (a memoryview); ipywidgets 7: a dict from the
+    file name to ``{"metadata": {...}, "content": bytes}``. Another value raises ``ValueError``.
+    Notebook: ``book/05_2d_cnn_lstm.ipynb``."""
+    if not value:
+        return None
+    if isinstance(value, dict):  # ipywidgets 7
+        name, entry = next(iter(value.items()))
+        if not isinstance(entry, dict) or "content" not in entry:
+            raise ValueError(f"an upload entry without content: {type(entry).__name__}")
+        return str(entry.get("metadata", {}).get("name") or name), bytes(entry["content"])
+    if isinstance(value, (tuple, list)):  # ipywidgets 8
+        entry = value[0]
+        if not isinstance(entry, dict) or "content" not in entry:
+            raise ValueError(f"an upload entry without content: {type(entry).__name__}")
+        return str(entry.get("name") or "the recording"), bytes(entry["content"])
+    raise ValueError(f"not a FileUpload value: {type(value).__name__}")
+
+
+#: What the widget says where it has no model.
+NO_MODEL = ("No model yet: run this chapter's training cell (a quick run), or name the directory of a 2D run "
+            "(one that holds record.json and model.keras, e.g. from `python -m sercnn train --model 2d`).")
+
+
+def own_voice_result(upload_value: object, model: Any, scaler: Standardizer | SpeakerStandardizer | dict | None,
+                     settings: FeatureSettings | None, classes: Sequence[str], *,
+                     patch: tuple[int, int] | None = (16, 8), source: str = "a trained model") -> dict | str:
+    """The widget's work on one upload, without the widget: :func:`sercnn.voice.analyse` of the uploaded file
+    (either ipywidgets format) with this model, its run's standardiser, settings and class names; on bad input,
+    or without an upload or a model, a message for the reader instead (a ``str``).
+    Notebook: ``book/05_2d_cnn_lstm.ipynb``."""
+    from .errors import SercnnError
+    from .voice import VoiceModel, analyse
+
+    try:
+        file = uploaded_file(upload_value)
+    except (ValueError, TypeError, StopIteration, IndexError) as exc:
+        return f"The upload cannot be read ({exc}): upload the file again."
+    if file is None:
+        return "Upload a recording (WAV, FLAC, OGG or MP3) to see what the network makes of it."
+    if model is None:
+        return NO_MODEL
+    name, data = file
+    try:
+        return analyse(data, name, VoiceModel(model, scaler, settings, list(classes), source), patch=patch)
+    except SercnnError as exc:
+        return str(exc)
+
+
+def own_voice_model(run_dir: str) -> VoiceModel | str:
+    """The model of a run directory for the widget (:func:`sercnn.voice.load_run`), or a message saying why
+    it cannot be used (a ``str``). Notebook: ``book/05_2d_cnn_lstm.ipynb``."""
+    from .errors import SercnnError
+    from .voice import load_run
+
+    try:
+        return load_run(run_dir)
+    except SercnnError as exc:
+        return str(exc)
+
+
+def _voice_message(result: dict | str) -> str:
+    """HTML for the widget's message line: the error, or the prediction with every note."""
+    import html
+
+    if isinstance(result, str):
+        return f"<b style='color:#b2182b'>{html.escape(result)}</b>"
+    top = f"{result['predicted']} ({100 * result['probabilities'][result['predicted_index']]:.0f} %)"
+    notes = "".join(f"<li>{html.escape(n)}</li>" for n in result["notes"])
+    return (f"<b>{html.escape(result['name'])}</b>: predicted <b>{html.escape(top)}</b> by "
+            f"{html.escape(result['source'])}<ul>{notes}</ul>")
+
+
+def own_voice(voice: VoiceModel | None = None, *, run_dir: str = "", patch: tuple[int, int] = (16, 8)):
+    """Try your own voice: upload a recording (WAV, FLAC, OGG or MP3) and see its log-mel spectrogram, the 2D
+    network's probability of each emotion and the regions that drove its decision (occlusion sensitivity,
+    :func:`sercnn.plots.plot_voice`). ``voice``: the chapter's model (a :class:`sercnn.voice.VoiceModel`);
+    a run directory typed in the text box replaces it (empty: back to ``voice``). Bad input shows a message,
+    never an error. The work is :func:`own_voice_result`, which tests call directly.
+    Notebook: ``book/05_2d_cnn_lstm.ipynb``."""
+    import ipywidgets as w
+
+    from .plots import plot_voice
+
+    upload = w.FileUpload(accept=".wav,.flac,.ogg,.mp3,audio/*", multiple=False, description="recording")
+    run_box = w.Text(value=run_dir, placeholder="a 2D run directory (empty: the chapter's model)",
+                     description="model", layout=w.Layout(width="60%"))
+    button = w.Button(description="analyse", icon="search", button_style="primary")
+    message = w.HTML()
+    out = w.Output()
+    state = {"voice": voice, "dir": ""}
+
+    def current_model():
+        wanted = run_box.value.strip()
+        if wanted != state["dir"]:
+            loaded = own_voice_model(wanted) if wanted else voice
+            if isinstance(loaded, str):
+                return loaded
+            state["voice"], state["dir"] = loaded, wanted
+        return state["voice"] if state["voice"] is not None else NO_MODEL
+
+    def analyse(_=None) -> None:
+        message.value = "<i>analysing ...</i>"
+        try:
+            chosen = current_model()
+            result = chosen if isinstance(chosen, str) else own_voice_result(
+                upload.value, chosen.model, chosen.scaler, chosen.settings, chosen.classes, patch=patch,
+                source=chosen.source)
+            if isinstance(result, dict):
+                _draw_into(out, plot_voice(result)[0].figure)
+            else:
+                out.clear_output()
+        except Exception as exc:  # a bug must not leave the widget dead: say what happened
+            result = f"unexpected error ({type(exc).__name__}: {exc})"
+            out.clear_output()
+        message.value = _voice_message(result)
+
+    upload.observe(analyse, names="value")
+    button.on_click(analyse)
+    import html
+
+    model_line = html.escape(f"Model: {voice.source}." if voice is not None else NO_MODEL)
+    message.value = f"Upload a recording (WAV, FLAC, OGG or MP3), then it is analysed at once.<br>{model_line}"
+    return w.VBox([w.HBox([upload, button]), run_box, message, out])
+
+
+# --- end of chapter 5 -------------------------------------------------------------------------------------
