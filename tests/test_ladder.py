@@ -1,0 +1,113 @@
+"""The ladder's tables and figure (sercnn.results, sercnn.plots; chapter 8) on protocol folders made here the
+way ``python -m sercnn protocol --seeds`` writes them: rungs paired with the rung below, intervals, the
+baselines as bands, the pre-registered rung against the baselines, rungs not run yet."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from sercnn import plots, records, results  # noqa: E402
+from sercnn.protocol import combine_seeds, summarise  # noqa: E402
+from sercnn.recipes import LADDER, PREREGISTERED  # noqa: E402
+
+FOLDS = ["03-08", "10-09", "11-13", "12-14", "15-16"]
+CLASSES = ["anger", "sadness"]
+
+
+def _protocol(folder, accuracies: list[list[float]], *, model: str = "2d"):
+    """A protocol folder: per fold one record per seed (``accuracies[fold][seed]``) and the summary."""
+    fold_results = []
+    for fold, per_seed in zip(FOLDS, accuracies):
+        tests = [f"{fold}-u{i}" for i in range(10)]
+        labels = [i % 2 for i in range(10)]
+        seeds = []
+        for k, acc in enumerate(per_seed):
+            right = int(round(acc / 10))
+            probs = [[0.9, 0.1] if (lab == 0) == (i < right) else [0.1, 0.9] for i, lab in enumerate(labels)]
+            record = {"run": f"model-seed{k}", "split": {"seed": 0, "model_seed": k, "test_speakers": fold.split("-"),
+                                                         "test_utterances": tests},
+                      "metrics": {"test": {"accuracy": acc, "uar": acc - 1, "n": 10, "classes": CLASSES,
+                                           "confusion": [[5, 0], [0, 5]]},
+                                  "whole_database": {"accuracy": 95.0}},
+                      "test_labels": labels, "test_probabilities": probs}
+            where = folder / fold / f"model-seed{k}" if len(per_seed) > 1 else folder / fold
+            records.write_record(where, record)
+            from sercnn.protocol import fold_summary
+
+            seeds.append(fold_summary(record))
+        fold_results.append(dict(combine_seeds(seeds), fold=fold) if len(per_seed) > 1 else dict(seeds[0], fold=fold))
+    summary = {"protocol": "speaker-independent", "model": model, "command": f"python -m sercnn protocol ({folder.name})",
+               "git": {"commit": "0123456789abcdef", "dirty": False}, "wall_seconds": 600.0, "complete": True,
+               "environment": {"cpu": "test CPU", "cpu_count": 2, "accelerators": []},
+               "model_seeds": len(accuracies[0]) if len(accuracies[0]) > 1 else None,
+               "folds": fold_results, **summarise(fold_results)}
+    records.write_json(folder / "summary.json", summary)
+    return summary
+
+
+@pytest.fixture
+def ladder(tmp_path):
+    root = tmp_path / "results"
+    si = results.ladder_folder(root)
+    rng = np.random.default_rng(0)
+    base = np.array([60.0, 55.0, 62.0, 70.0, 58.0])
+    # paper; time (+1, noise); PREREGISTERED far above; the rest not run
+    _protocol(si / "paper", [list(b + rng.normal(0, 3, 3)) for b in base])
+    _protocol(si / "time", [list(b + 1 + rng.normal(0, 3, 3)) for b in base])
+    _protocol(si / PREREGISTERED, [list(b + 20 + rng.normal(0, 1, 3)) for b in base])
+    _protocol(si / "svm-compare-train", [[b + 5] for b in base], model="svm-compare")
+    _protocol(si / "svm-compare-speaker", [[b + 10] for b in base], model="svm-compare")
+    return root
+
+
+def test_ladder_table_pairs_each_rung_with_the_rung_below(ladder):
+    table = results.ladder_table(ladder)
+    assert list(table.index) == [r.name for r in LADDER]
+    assert table.loc["paper", "verdict"] == "the base"
+    assert table.loc["time", "verdict"] in ("within noise", "helps", "hurts")
+    assert isinstance(table.loc["time", "vs rung below: accuracy"], str)
+    assert table.loc["speaker-norm", "accuracy %"] == "not run yet"
+    below = [r.name for r in LADDER][[r.name for r in LADDER].index(PREREGISTERED) - 1]
+    assert table.loc[PREREGISTERED, "verdict"] == f"rung below ({below}) not run yet"
+    text = results.ladder_verdicts(table)
+    assert "**speaker-norm**" in text and "not run yet" in text
+
+
+def test_intervals_figure_and_baselines(ladder):
+    intervals = results.ladder_intervals(ladder)
+    assert set(intervals.index) == {"paper", "time", PREREGISTERED, "svm-compare-train", "svm-compare-speaker"}
+    assert (intervals["low"] <= intervals["mean"]).all() and (intervals["mean"] <= intervals["high"]).all()
+    assert intervals.loc["paper", "ensemble"] is not None
+    ax = plots.ladder(intervals)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["paper", "time", PREREGISTERED]
+    vs = results.against_baselines(ladder, PREREGISTERED)
+    assert vs.loc["ComParE + linear SVM, speaker-normalised", "verdict"] == "network ahead"
+    assert results.ladder_best(ladder) == PREREGISTERED
+
+
+def test_targets_and_provenance(ladder):
+    targets = results.targets_beyond(ladder)
+    si = targets.iloc[0]
+    assert si["reached"] == "yes" and PREREGISTERED in si["measured"]
+    assert targets.iloc[1]["reached"] == "not run yet"  # LOSO
+    assert targets.iloc[2]["reached"] == "not run yet"  # 1D
+    prov = results.ladder_provenance(ladder)
+    assert prov.loc["paper", "seeds"] == 3 and prov.loc["svm-compare-train", "seeds"] == 1
+    seeds = results.seed_table(results.ladder_runs(ladder)["time"])
+    assert list(seeds.columns[:3]) == ["seed 0 %", "seed 1 %", "seed 2 %"] and "ensemble %" in seeds
+
+
+def test_an_unfinished_rung_is_left_out(ladder):
+    summary_path = results.ladder_folder(ladder) / "time" / "summary.json"
+    import json
+
+    s = json.loads(summary_path.read_text())
+    s["complete"] = False
+    summary_path.write_text(json.dumps(s))
+    assert "time" not in results.ladder_runs(ladder)
+    assert results.ladder_table(ladder).loc["time", "accuracy %"] == "not run yet"
