@@ -22,10 +22,7 @@ BOOK = Path(__file__).resolve().parents[1] / "book"
 
 #: Typed paper figures in cells this test's authors may not edit: (notebook, number) -> why it stays. Glue the
 #: number in its cell and remove the entry.
-ALLOWLIST: dict[tuple[str, str], str] = {
-    ("07_results.ipynb", "91.55"): "the exercise of chapter 7 (Table 5's happy cell): an exercise cell, edited "
-                                   "by another engineer; glue it there",
-}
+ALLOWLIST: dict[tuple[str, str], str] = {}
 
 NUMBER = re.compile(r"(?<![\w.])(\d+\.\d{1,2})(?![\w.]*\d)")
 CONTEXT = re.compile(r"(?:sections?|sec\.|§|tables?|figs?\.|figures?)\s*$|(?:eqs?\.?|equations?)\s*\(?$",
