@@ -777,7 +777,7 @@ def ladder(intervals: pd.DataFrame, ax=None, ylabel: str = "held-out test accura
             ax.plot(x, ens, "D", mfc="none", mec=MODEL_COLORS["2d"], ms=9, label="rung: ensemble of its seeds")
     ax.set_xticks(x, list(rungs.index), rotation=20, ha="right")
     ax.set(ylabel=ylabel, xlabel="rung (each adds one change to the rung on its left)", title=title)
-    ax.legend(fontsize="x-small", loc="lower right")
+    ax.legend(fontsize="x-small", loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=2, frameon=False)
     return ax
 
 
