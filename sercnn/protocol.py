@@ -279,6 +279,9 @@ def run_protocol(
     if search_trials and kind != "network":
         raise ValueError("a nested search tunes the networks; the baseline chooses its C inside each fold already")
     runs = fold_jobs(todo, out_dir, model_seeds)
+    kept = _kept_summary(out_dir, base, runs, complete=not only)
+    if kept is not None:  # everything had finished: keep the summary (and its wall time) of the run that did it
+        return kept
     jobs = [(kind, dataclasses.asdict(cfg), str(run_dir), command, search_trials) for _, cfg, run_dir in runs]
     n_parallel = parallel or (default_parallel(len(jobs)) if engine == "local" else len(jobs))
     results = run_jobs(run_fold, jobs, engine=engine, address=address, parallel=n_parallel)
@@ -322,6 +325,21 @@ def run_protocol(
         **(summarise(results) if results else {}),
     }
     records.write_json(out_dir / SUMMARY_NAME, summary)
+    return summary
+
+
+def _kept_summary(out_dir: Path, base, runs: list, complete: bool) -> dict | None:
+    """The existing complete summary of ``out_dir`` when it is of the same base configuration and every run
+    has finished, so that re-running a finished protocol rewrites nothing; else None."""
+    path = out_dir / SUMMARY_NAME
+    if not complete or not path.exists():
+        return None
+    summary = json.loads(path.read_text())
+    same = summary.get("base_config") == json.loads(json.dumps(dataclasses.asdict(base)))
+    if not (same and summary.get("complete")):
+        return None
+    if any(finished_fold(run_dir, dataclasses.asdict(cfg)) is None for _, cfg, run_dir in runs):
+        return None
     return summary
 
 

@@ -169,3 +169,19 @@ def test_speaker_dependent_folds_keep_their_split_seed_under_model_seeds(tmp_pat
     assert [d for _, _, d in fold_jobs(every, tmp_path, None)] == [tmp_path / "seed3", tmp_path / "seed4"]
     with pytest.raises(ValueError, match="at least 1"):
         fold_jobs(every, tmp_path, 0)
+
+
+def test_rerunning_a_finished_protocol_keeps_its_summary(tmp_path):
+    pytest.importorskip("opensmile")
+    from sercnn.baselines import BaselineConfig
+
+    base = BaselineConfig(corpus="synthetic", model="svm-egemaps", max_per_speaker_class=2)
+    out = tmp_path / "si"
+    first = run_protocol("speaker-independent", base, out, command="first")
+    stamp = (out / "summary.json").stat().st_mtime_ns
+    again = run_protocol("speaker-independent", base, out, command="again")
+    assert (out / "summary.json").stat().st_mtime_ns == stamp
+    assert again["wall_seconds"] == first["wall_seconds"] and again["command"] == "first"
+    (out / "s01-s02" / "record.json").unlink()  # one fold lost: it reruns, and the summary is new
+    third = run_protocol("speaker-independent", base, out, command="third")
+    assert third["command"] == "third" and third["complete"]
