@@ -41,7 +41,8 @@ def _protocol(folder, accuracies: list[list[float]], *, model: str = "2d"):
 
             seeds.append(fold_summary(record))
         fold_results.append(dict(combine_seeds(seeds), fold=fold) if len(per_seed) > 1 else dict(seeds[0], fold=fold))
-    summary = {"protocol": "speaker-independent", "model": model, "command": f"python -m sercnn protocol ({folder.name})",
+    summary = {"protocol": "speaker-independent", "model": model,
+               "command": f"python -m sercnn protocol ({folder.name})",
                "git": {"commit": "0123456789abcdef", "dirty": False}, "wall_seconds": 600.0, "complete": True,
                "environment": {"cpu": "test CPU", "cpu_count": 2, "accelerators": []},
                "model_seeds": len(accuracies[0]) if len(accuracies[0]) > 1 else None,
