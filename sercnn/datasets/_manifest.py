@@ -108,15 +108,29 @@ def make_manifest(
         skipped=list(skipped),
     )
     if skipped:
-        shown = "; ".join(f"{s['path']}: {s['reason']}" for s in skipped[:5])
-        more = f" (and {len(skipped) - 5} more)" if len(skipped) > 5 else ""
-        warnings.warn(
-            f"{corpus}: {len(skipped)} file(s) left out of the manifest, listed in "
-            f"df.attrs['skipped']: {shown}{more}",
-            SkippedFilesWarning,
-            stacklevel=3,
-        )
+        warn_skipped(f"{corpus}: {len(skipped)} file(s) left out of the manifest",
+                     [f"{s['path']}: {s['reason']}" for s in skipped], stacklevel=4)
     return df
+
+
+def warn_skipped(what: str, reasons: list[str], stacklevel: int = 3) -> None:
+    """One :class:`SkippedFilesWarning`: ``what`` left out, listed in ``df.attrs['skipped']``, the first five
+    reasons shown."""
+    more = f" (and {len(reasons) - 5} more)" if len(reasons) > 5 else ""
+    warnings.warn(f"{what}, listed in df.attrs['skipped']: {'; '.join(reasons[:5])}{more}", SkippedFilesWarning,
+                  stacklevel=stacklevel)
+
+
+def user_copy_root(root: str | Path | None, name: str) -> tuple[Path, str]:
+    """The folder of a corpus the user provides (``name``: iemocap, ravdess) and a phrase saying where it came
+    from: ``root``, else ``$SERCNN_DATA/<name>``, else the per-user data folder."""
+    from ..paths import DATA_ENV, data_home, env_set
+
+    if root is not None:
+        root = Path(root).expanduser()
+        return root, f"local copy at {root}"
+    root = data_home() / name
+    return root, f"${DATA_ENV}/{name} ({root})" if env_set() else f"per-user data folder ({root})"
 
 
 def _extra_columns(rows: list[dict]) -> list[str]:

@@ -27,7 +27,7 @@ import pandas as pd
 
 from ..errors import CorruptArchiveError, DatasetNotFoundError, IncompleteCorpusWarning, SkippedFilesWarning
 from ..paths import DATA_ENV, data_home, env_set
-from ._manifest import make_manifest, probe_many
+from ._manifest import make_manifest, probe_many, warn_skipped
 
 URL = "http://emodb.bilderbar.info/download/download.zip"
 
@@ -297,14 +297,8 @@ def load_perception(root: str | Path | None = None) -> pd.DataFrame:
         selection=SELECTION,
     )
     if skipped:
-        shown = "; ".join(s["reason"] for s in skipped[:5])
-        more = f" (and {len(skipped) - 5} more)" if len(skipped) > 5 else ""
-        warnings.warn(
-            f"{path}: {len(skipped)} line(s) could not be read and were left out, listed in df.attrs['skipped']: "
-            f"{shown}{more}",
-            SkippedFilesWarning,
-            stacklevel=2,
-        )
+        warn_skipped(f"{path}: {len(skipped)} line(s) could not be read and were left out",
+                     [s["reason"] for s in skipped])
     return df
 
 

@@ -34,8 +34,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import DatasetNotFoundError, IncompleteCorpusWarning, UnknownLabelError
-from ..paths import DATA_ENV, data_home, env_set
-from ._manifest import make_manifest, probe_many
+from ._manifest import make_manifest, probe_many, user_copy_root
 
 URL = "https://sail.usc.edu/iemocap/"
 
@@ -123,12 +122,7 @@ def load_iemocap(
     classes = _check_classes(classes)
     if agreement not in AGREEMENTS:
         raise ValueError(f"agreement must be one of {', '.join(map(repr, AGREEMENTS))}, not {agreement!r}")
-    if root is not None:
-        root = Path(root).expanduser()
-        source = f"local copy at {root}"
-    else:
-        root = data_home() / "iemocap"
-        source = f"${DATA_ENV}/iemocap ({root})" if env_set() else f"per-user data folder ({root})"
+    root, source = user_copy_root(root, "iemocap")
     base = _find_base(root)
     if base is None:
         raise DatasetNotFoundError(_missing_message(root))

@@ -27,8 +27,8 @@ from typing import Iterable
 import pandas as pd
 
 from ..errors import DatasetNotFoundError, IncompleteCorpusWarning, UnknownLabelError
-from ..paths import DATA_ENV, data_home, env_set
-from ._manifest import make_manifest, probe_many
+from ..paths import DATA_ENV
+from ._manifest import make_manifest, probe_many, user_copy_root
 from .emodb import CLASSES as EMODB_CLASSES
 
 #: The official release: Zenodo record 1188976 (its DOI), and the archive of the audio-only speech files.
@@ -115,12 +115,7 @@ def load_ravdess(
     """
     classes = _check_emotions(emotions)
     levels = _check_intensities(intensities)
-    if root is not None:
-        root = Path(root).expanduser()
-        source = f"local copy at {root}"
-    else:
-        root = data_home() / "ravdess"
-        source = f"${DATA_ENV}/ravdess ({root})" if env_set() else f"per-user data folder ({root})"
+    root, source = user_copy_root(root, "ravdess")
     if not root.is_dir():
         raise DatasetNotFoundError(_missing_message(root, "no such folder"))
     files = sorted(p for p in root.rglob("*") if p.suffix.lower() == ".wav" and p.is_file())
