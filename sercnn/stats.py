@@ -32,33 +32,22 @@ METRICS = ("accuracy", "uar")
 
 def paired_interval(differences, confidence: float = CONFIDENCE, n_resamples: int = N_RESAMPLES,
                     seed: int = 0) -> dict:
-    """Mean of paired ``differences`` (one per fold) with a bootstrap confidence interval and a Wilcoxon
-    signed-rank p value (two-sided; 1.0 when every difference is zero).
+    """Mean of paired ``differences`` (one per fold) with a bootstrap confidence interval (:func:`_bootstrap`)
+    and a Wilcoxon signed-rank p value (two-sided; 1.0 when every difference is zero, NaN when all are equal
+    and non-zero: the test has nothing to rank).
 
     Returns ``{"mean", "low", "high", "p", "n", "method"}``.
     """
     from scipy import stats
 
+    out = _bootstrap(differences, "paired differences", confidence, n_resamples, seed)
     d = np.asarray(differences, dtype=float)
-    if d.ndim != 1 or len(d) < 2 or not np.all(np.isfinite(d)):
-        raise ValueError(f"need at least two finite paired differences, got {d.tolist()}")
-    out = {"mean": float(d.mean()), "n": int(len(d))}
-    if np.allclose(d, d[0]):  # no spread: the interval is the point, the test has nothing to rank
-        out.update(low=float(d[0]), high=float(d[0]), p=1.0 if d[0] == 0 else float("nan"), method="degenerate")
-        return out
-    method = "BCa"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # BCa's own warning on few distinct values; handled below
-        res = stats.bootstrap((d,), np.mean, confidence_level=confidence, n_resamples=n_resamples,
-                              method="BCa", random_state=np.random.default_rng(seed))
-        low, high = res.confidence_interval
-        if not (np.isfinite(low) and np.isfinite(high)):
-            method = "percentile"
-            res = stats.bootstrap((d,), np.mean, confidence_level=confidence, n_resamples=n_resamples,
-                                  method="percentile", random_state=np.random.default_rng(seed))
-            low, high = res.confidence_interval
-        p = float(stats.wilcoxon(d).pvalue) if np.any(d != 0) else 1.0
-    out.update(low=float(low), high=float(high), p=p, method=method)
+    if out["method"] == "degenerate":
+        out["p"] = 1.0 if d[0] == 0 else float("nan")
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out["p"] = float(stats.wilcoxon(d).pvalue) if np.any(d != 0) else 1.0
     return out
 
 
@@ -160,20 +149,27 @@ def format_comparison(result: dict, name_a: str | None = None, name_b: str | Non
 
 
 def mean_interval(values, confidence: float = CONFIDENCE, n_resamples: int = N_RESAMPLES, seed: int = 0) -> dict:
-    """Mean of per-fold figures with a bootstrap confidence interval over folds (BCa, percentile where BCa is
-    degenerate): the error bar of one configuration. Returns ``{"mean", "low", "high", "n"}``."""
+    """Mean of per-fold figures with a bootstrap confidence interval over folds: the error bar of one
+    configuration. Returns ``{"mean", "low", "high", "n", "method"}``."""
+    return _bootstrap(values, "values", confidence, n_resamples, seed)
+
+
+def _bootstrap(values, what: str, confidence: float, n_resamples: int, seed: int) -> dict:
+    """Mean of one value per fold and its bootstrap interval (``scipy.stats.bootstrap``: BCa, percentile where
+    BCa is not finite; the point itself where every value is the same)."""
     from scipy import stats
 
     v = np.asarray(values, dtype=float)
     if v.ndim != 1 or len(v) < 2 or not np.all(np.isfinite(v)):
-        raise ValueError(f"need at least two finite values, got {v.tolist()}")
+        raise ValueError(f"need at least two finite {what}, got {v.tolist()}")
+    out = {"mean": float(v.mean()), "n": int(len(v))}
     if np.allclose(v, v[0]):
-        return {"mean": float(v[0]), "low": float(v[0]), "high": float(v[0]), "n": int(len(v))}
+        return {**out, "low": float(v[0]), "high": float(v[0]), "method": "degenerate"}
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        warnings.simplefilter("ignore")  # BCa's own warning on few distinct values; handled below
         for method in ("BCa", "percentile"):
             ci = stats.bootstrap((v,), np.mean, confidence_level=confidence, n_resamples=n_resamples, method=method,
                                  random_state=np.random.default_rng(seed)).confidence_interval
             if np.isfinite(ci.low) and np.isfinite(ci.high):
                 break
-    return {"mean": float(v.mean()), "low": float(ci.low), "high": float(ci.high), "n": int(len(v))}
+    return {**out, "low": float(ci.low), "high": float(ci.high), "method": method}
