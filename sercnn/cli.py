@@ -273,15 +273,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     r.add_argument("folder", help="a folder holding run records (searched recursively)")
 
-    from .handout import add_arguments as _handout_arguments
-    from .handout import run as _handout
+    from .book.handout import add_arguments as _handout_arguments
+    from .book.handout import run as _handout
 
     h = sub.add_parser(
         "handout",
         help="write a chapter's student version: solutions and outputs removed",
         description="Write the student version of a chapter of book/ into DIR: the code cells tagged solution, "
         "the sphinx-exercise solution blocks and all outputs removed; the exercises, the answer cells (answer = "
-        "None) and their checks kept, which say \"Not answered yet\" until answered (sercnn.handout).",
+        "None) and their checks kept, which say \"Not answered yet\" until answered (sercnn.book.handout).",
     )
     _handout_arguments(h).set_defaults(handout=_handout)
     return p

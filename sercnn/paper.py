@@ -163,7 +163,7 @@ def reference(corpus: str, protocol: str, network: str) -> dict:
 
 
 #: What the paper says about each setting this package has to choose, quoted word for word with its section, or
-#: None where the paper does not say (``sercnn.departures`` sets each beside this package's choice).
+#: None where the paper does not say (``sercnn.book.departures`` sets each beside this package's choice).
 SAYS = {
     "window": ("3.5", "The length of the raw audio clips used is 8 s long. If the audio clip is longer than 8 s, "
                       "it will be segmented to 8 s long. Otherwise, it is padded to 8 s long."),

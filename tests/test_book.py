@@ -17,8 +17,8 @@ import pytest
 import yaml
 
 import sercnn
-from sercnn import notebook
-from sercnn.handout import solution_flags
+from sercnn.book import notebook
+from sercnn.book.handout import solution_flags
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"

@@ -10,7 +10,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from sercnn import exercises, plots, records  # noqa: E402
+from sercnn import records  # noqa: E402
+from sercnn.book import exercises, plots  # noqa: E402
 from sercnn.paper import TABLE_7A, TABLE_7B  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
@@ -40,7 +41,7 @@ def test_paper_against_book_averages_only_matching_held_out_runs():
 
 
 def test_paper_explorer_builds():
-    from sercnn.widgets import paper_explorer
+    from sercnn.book.widgets import paper_explorer
 
     widget = paper_explorer([], corpus="iemocap")
     assert len(widget.children) == 3

@@ -13,11 +13,11 @@ import pytest
 import soundfile as sf
 from conftest import write_tone
 
-from sercnn import plots
+from sercnn.book import plots
+from sercnn.book.exercises import NOT_ANSWERED, check_frame_count, check_padding_fraction
 from sercnn.datasets import load_iemocap
 from sercnn.datasets.emodb import CLASSES
 from sercnn.datasets.iemocap import PAPER_COUNTS, write_example
-from sercnn.exercises import NOT_ANSWERED, check_frame_count, check_padding_fraction
 from sercnn.features import CLIP_SECONDS, HOP_LENGTH, SAMPLE_RATE, FeatureSettings
 
 
@@ -170,7 +170,7 @@ def test_check_padding_fraction():
 
 def test_utterance_explorer_follows_its_dropdowns(tiny):
     pytest.importorskip("ipywidgets")
-    from sercnn import widgets
+    from sercnn.book import widgets
 
     box = widgets.utterance_explorer(tiny, emotion="sadness", speaker="02")
     emotion, _speaker, utterance = box.children[0].children
@@ -183,7 +183,7 @@ def test_utterance_explorer_follows_its_dropdowns(tiny):
 
 
 def test_audio_players_embed_each_file(tiny):
-    from sercnn import widgets
+    from sercnn.book import widgets
 
     html = widgets.audio_players(tiny.head(3)).data
     assert html.count("<audio") == 3 and "base64," in html

@@ -7,7 +7,8 @@ import keras
 import numpy as np
 import pytest
 
-from sercnn import exercises, lflb_reference, models
+from sercnn import models
+from sercnn.book import exercises, lflb_reference
 from sercnn.models import (
     block_shapes,
     build_1d_cnn_lstm,
@@ -161,7 +162,7 @@ def test_plots_of_the_chapter():
     import matplotlib
 
     matplotlib.use("Agg")
-    from sercnn import plots
+    from sercnn.book import plots
 
     x = np.arange(8.0) - 3
     steps = lflb_reference.lflb_reference(x[None, :, None], np.ones((3, 1, 1)), [0.0], 1.0, 0.0, 4)
@@ -184,7 +185,7 @@ def test_plots_of_the_chapter():
 
 def test_widget_table_follows_the_controls():
     pytest.importorskip("ipywidgets")
-    from sercnn.widgets import lflb_shapes_table, lflb_shapes_widget
+    from sercnn.book.widgets import lflb_shapes_table, lflb_shapes_widget
 
     paper = lflb_shapes_table(2)
     assert paper.loc["2LFLB4_pool", "time steps"] == 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sercnn import lstm_reference as ref
+from sercnn.book import lstm_reference as ref
 
 
 def _keras_lstm(n_inputs: int, units: int, seed: int = 0):
@@ -89,7 +89,7 @@ def test_padding_drives_states_together():
 
 
 def test_check_lstm_step():
-    from sercnn.exercises import NOT_ANSWERED, check_lstm_step
+    from sercnn.book.exercises import NOT_ANSWERED, check_lstm_step
 
     def good(x, h, c, W, U, b):
         step = ref.lstm_step(x, h, c, ref.LSTMWeights(W, U, b))
@@ -120,7 +120,7 @@ def test_check_lstm_step():
 
 
 def test_check_lstm_sequence_length():
-    from sercnn.exercises import NOT_ANSWERED, check_lstm_sequence_length
+    from sercnn.book.exercises import NOT_ANSWERED, check_lstm_sequence_length
 
     assert check_lstm_sequence_length(None, None) is NOT_ANSWERED
     assert not check_lstm_sequence_length(250, 1)
@@ -132,7 +132,7 @@ def test_plots_and_widget():
     import matplotlib
 
     matplotlib.use("Agg")
-    from sercnn import plots, widgets
+    from sercnn.book import plots, widgets
 
     w = ref.LSTMWeights.random(3, 6, seed=0)
     trace = ref.lstm_sequence(np.random.default_rng(0).normal(size=(25, 3)), w)

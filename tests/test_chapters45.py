@@ -12,7 +12,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from sercnn import exercises, notebook, plots, records, training  # noqa: E402
+from sercnn import records, training  # noqa: E402
+from sercnn.book import exercises, notebook, plots  # noqa: E402
 from sercnn.evaluation import metrics  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"

@@ -13,7 +13,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from sercnn import exercises, notebook, paper, plots  # noqa: E402
+from sercnn import paper  # noqa: E402
+from sercnn.book import exercises, notebook, plots  # noqa: E402
 
 
 def _search(accs, optimizers):
@@ -79,7 +80,7 @@ def test_results_folder_downloads_the_records_outside_a_clone(tmp_path, monkeypa
 
 def test_search_explorer_redraws_for_each_hyperparameter():
     pytest.importorskip("ipywidgets")
-    from sercnn.widgets import search_explorer
+    from sercnn.book.widgets import search_explorer
 
     box = search_explorer(_search([40, 55, 50], ["adam", "sgd", "adam"]))
     dropdown = box.children[0]
@@ -93,9 +94,9 @@ def test_fold_explorer_reads_the_fold_records(tmp_path):
     pytest.importorskip("ipywidgets")
     import json
 
-    from sercnn import results
+    from sercnn.book import results
+    from sercnn.book.widgets import fold_explorer
     from sercnn.evaluation import metrics
-    from sercnn.widgets import fold_explorer
 
     names = paper.CLASSES["emodb"]
     for model in ("2d", "svm-compare"):

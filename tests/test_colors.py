@@ -1,4 +1,4 @@
-"""One colour per model across every figure of the book (``sercnn.plots.MODEL_COLORS``): a model drawn in two
+"""One colour per model across every figure of the book (``sercnn.book.plots.MODEL_COLORS``): a model drawn in two
 panels, or in two figures, has the same colour in each."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.colors import to_hex  # noqa: E402
 
-from sercnn import plots  # noqa: E402
-from sercnn.results import MODEL_NAMES  # noqa: E402
+from sercnn.book import plots  # noqa: E402
+from sercnn.book.results import MODEL_NAMES  # noqa: E402
 
 
 def _summary(model: str, accuracies: list[float]) -> dict:

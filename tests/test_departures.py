@@ -1,4 +1,4 @@
-"""The table of departures from the paper (``sercnn.departures``): its quotations are the paper's, its shipped
+"""The table of departures from the paper (``sercnn.book.departures``): its quotations are the paper's, its shipped
 defaults are the package's current constants, and what the protocol runs used is read from records."""
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from test_quotations import in_paper, normalise, paper_path
 
-from sercnn import departures, paper
+from sercnn import paper
+from sercnn.book import departures
 
 ROOT = Path(__file__).resolve().parents[1]
 

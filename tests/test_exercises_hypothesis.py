@@ -1,4 +1,4 @@
-"""Property-based tests of every exercise check (sercnn.exercises): whatever a student passes (strings, bools,
+"""Property-based tests of every exercise check (sercnn.book.exercises): whatever a student passes (strings, bools,
 NaN, infinities, None, lists, tuples, dicts, NumPy arrays of any shape and dtype, functions that raise or
 return nonsense) a check returns a Check, gives a reason when the answer is wrong, and is true only for the
 right answer. The right answers come from the module's own references (sercnn.paper, sercnn.models,
@@ -26,11 +26,11 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from hypothesis.extra import numpy as hnp  # noqa: E402
 
-from sercnn import exercises  # noqa: E402
+from sercnn.book import exercises  # noqa: E402
+from sercnn.book.exercises import NOT_ANSWERED, Check  # noqa: E402
+from sercnn.book.lstm_reference import LSTMWeights, lstm_step  # noqa: E402
 from sercnn.evaluation import class_size_multiples  # noqa: E402
-from sercnn.exercises import NOT_ANSWERED, Check  # noqa: E402
 from sercnn.features import CLIP_SECONDS, HOP_LENGTH, SAMPLE_RATE  # noqa: E402
-from sercnn.lstm_reference import LSTMWeights, lstm_step  # noqa: E402
 from sercnn.models import (  # noqa: E402
     POOLS_1D,
     POOLS_2D,

@@ -1,4 +1,4 @@
-"""Student handouts (``python -m sercnn handout``, :mod:`sercnn.handout`): for every chapter, no solution is left
+"""Student handouts (``python -m sercnn handout``, :mod:`sercnn.book.handout`): for every chapter, no solution is left
 (no cell tagged ``solution``, no solution directive, none of the lines that only solutions hold), while every
 exercise, every answer-and-check cell and everything else stays; and (slow) each handout runs top to bottom
 with papermill on its quick defaults, every check saying "Not answered yet"."""
@@ -15,7 +15,7 @@ import nbformat
 import pytest
 
 from sercnn import __version__, cli
-from sercnn.handout import SolutionBlockError, find_chapter, handout, solution_flags, strip_solution_blocks
+from sercnn.book.handout import SolutionBlockError, find_chapter, handout, solution_flags, strip_solution_blocks
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"

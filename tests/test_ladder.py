@@ -1,4 +1,4 @@
-"""The ladder's tables and figure (sercnn.results, sercnn.plots; chapter 8) on protocol folders made here the
+"""The ladder's tables and figure (sercnn.book.results, sercnn.book.plots; chapter 8) on protocol folders made here the
 way ``python -m sercnn protocol --seeds`` writes them: rungs paired with the rung below, intervals, the
 baselines as bands, the pre-registered rung against the baselines, rungs not run yet."""
 
@@ -11,7 +11,8 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from sercnn import plots, records, results  # noqa: E402
+from sercnn import records  # noqa: E402
+from sercnn.book import plots, results  # noqa: E402
 from sercnn.protocol import combine_seeds, summarise  # noqa: E402
 from sercnn.recipes import LADDER, PREREGISTERED  # noqa: E402
 

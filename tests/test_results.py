@@ -1,4 +1,4 @@
-"""sercnn.results and the committed records behind chapters 6-7: every summary agrees with its fold records,
+"""sercnn.book.results and the committed records behind chapters 6-7: every summary agrees with its fold records,
 the tables print what the records hold, and the paper's tables are what the chapter says they are."""
 
 from __future__ import annotations
@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sercnn import paper, results
+from sercnn import paper
+from sercnn.book import results
 from sercnn.protocol import mean_sd, summarise
 
 RESULTS = Path(__file__).parents[1] / "results"

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sercnn import paper, results
+from sercnn import paper
+from sercnn.book import results
 
 
 def test_speaker_sizes_come_from_the_committed_file_list():

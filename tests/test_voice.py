@@ -1,8 +1,9 @@
-"""Try your own voice (``sercnn.voice``, ``sercnn.widgets.own_voice``, ``sercnn.plots.plot_voice``): reading an
-upload of any format, rate, channel count and length, with a clear message for every bad one; the prediction;
-the occlusion map against a model whose decision depends on one planted region; the run directory a reader
-names; and the widget's callbacks, called directly (nbval cannot click). Recordings are synthesised here and
-the networks are untrained and small. Notebook: ``book/05_2d_cnn_lstm.ipynb``."""
+"""Try your own voice (``sercnn.book.voice``, ``sercnn.book.widgets.own_voice``,
+``sercnn.book.plots.plot_voice``): reading an upload of any format, rate, channel count and length, with a
+clear message for every bad one; the prediction; the occlusion map against a model whose decision depends on
+one planted region; the run directory a reader names; and the widget's callbacks, called directly (nbval
+cannot click). Recordings are synthesised here and the networks are untrained and small.
+Notebook: ``book/05_2d_cnn_lstm.ipynb``."""
 
 from __future__ import annotations
 
@@ -15,11 +16,11 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from sercnn import voice
+from sercnn.book import voice
+from sercnn.book.widgets import own_voice, own_voice_model, own_voice_result, uploaded_file
 from sercnn.errors import AudioFileError, SercnnError
 from sercnn.features import FeatureSettings, SpeakerStandardizer, Standardizer
 from sercnn.models import build_2d_cnn_lstm
-from sercnn.widgets import own_voice, own_voice_model, own_voice_result, uploaded_file
 
 CLASSES = ["anger", "boredom", "disgust", "fear", "happiness", "neutral", "sadness"]
 #: 1.984 s = 31744 samples: 63 log-mel frames, the small input of the 2D network used here.
@@ -307,7 +308,7 @@ def test_load_run_and_its_messages(tmp_path, small_2d, scaler):
 
 
 def test_chapter_run_dir(tmp_path):
-    from sercnn.notebook import _scratch
+    from sercnn.book.notebook import _scratch
 
     assert voice.chapter_run_dir({"run": "05-2d-si-abc"}, str(tmp_path)) == tmp_path
     assert voice.chapter_run_dir({"run": "05-2d-si-abc"}, "") == _scratch() / "05-2d-si-abc"
@@ -357,7 +358,7 @@ def test_own_voice_result_on_both_formats_and_on_bad_input(chapter_voice):
 def test_plot_voice_draws_three_panels(chapter_voice):
     import matplotlib.pyplot as plt
 
-    from sercnn.plots import plot_voice
+    from sercnn.book.plots import plot_voice
 
     result = voice.analyse(encode(voice_like(), 16000), "me.wav", chapter_voice, patch=SMALL_PATCH)
     axes = plot_voice(result)

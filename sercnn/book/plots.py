@@ -51,7 +51,7 @@ def paper_against_book(corpus: str, protocol: str, runs: list[dict] | None = Non
 
     Notebook: ``book/00_introduction.ipynb``.
     """
-    from .paper import TABLE_7A, TABLE_7B
+    from ..paper import TABLE_7A, TABLE_7B
 
     rows = []
     for network in ("1d", "2d"):
@@ -99,13 +99,6 @@ def paper_against_book(corpus: str, protocol: str, runs: list[dict] | None = Non
 FIG8_UTTERANCES = ("03a01Wa", "03a04Lc", "03b10Ec", "03a04Ad", "03a01Fa", "03a01Nc", "03a02Ta")
 
 
-def _utterance_ids(df: pd.DataFrame) -> pd.Series:
-    """The ``utterance`` column, or the file stems where a manifest has none."""
-    if "utterance" in df.columns:
-        return df["utterance"].astype(str)
-    return df["path"].map(lambda p: p.rsplit("/", 1)[-1].rsplit(".", 1)[0])
-
-
 def examples_per_emotion(
     df: pd.DataFrame, speaker: str | None = None, text: str | None = None, utterances=None
 ) -> pd.DataFrame:
@@ -116,9 +109,11 @@ def examples_per_emotion(
     pair spoken in the most emotions (the first in sorted order on a tie); an emotion that pair lacks comes
     from the same speaker, then from anyone. Notebook: ``book/01_data.ipynb``.
     """
-    ids = _utterance_ids(df)
+    from ..datasets import utterance_ids
+
+    ids = np.asarray(utterance_ids(df))
     if utterances is not None and set(utterances) <= set(ids):
-        picked = df[ids.isin(list(utterances))]
+        picked = df[np.isin(ids, list(utterances))]
         return picked.sort_values("emotion", kind="stable").reset_index(drop=True)
     pool = df if speaker is None else df[df["speaker"].astype(str) == str(speaker)]
     if text is not None:
@@ -151,8 +146,8 @@ def load_unpadded(path: str, sr: int | None = None) -> np.ndarray:
 
     import soundfile as sf
 
-    from .errors import AudioFormatWarning
-    from .features import SAMPLE_RATE, load_audio
+    from ..errors import AudioFormatWarning
+    from ..features import SAMPLE_RATE, load_audio
 
     sr = sr or SAMPLE_RATE
     with warnings.catch_warnings():
@@ -194,7 +189,7 @@ def trailing_silence_s(df: pd.DataFrame) -> pd.Series:
 
     import soundfile as sf
 
-    from .datasets._manifest import SILENCE_PEAK
+    from ..datasets._manifest import SILENCE_PEAK
 
     def one(path: str) -> float:
         y, sr = sf.read(path, dtype="float32", always_2d=True)
@@ -213,7 +208,7 @@ def plot_durations(
 ):
     """Histogram of utterance durations (``column``, in seconds; stacked by emotion) against the networks'
     8 s window (section 3.5). Notebook: ``book/01_data.ipynb``."""
-    from .features import CLIP_SECONDS
+    from ..features import CLIP_SECONDS
 
     seconds = CLIP_SECONDS if seconds is None else seconds
     ax = _axes(ax)
@@ -231,7 +226,7 @@ def plot_durations(
 def plot_waveform(y: np.ndarray, sr: int | None = None, ax=None, title: str | None = None, color: str = "C0"):
     """A waveform against time in seconds (the upper panels of the paper's Fig. 8).
     Notebook: ``book/01_data.ipynb``."""
-    from .features import SAMPLE_RATE
+    from ..features import SAMPLE_RATE
 
     sr = sr or SAMPLE_RATE
     ax = _axes(ax, figsize=(7.0, 2.0))
@@ -251,7 +246,7 @@ def plot_log_mel(
     panels of the paper's Fig. 8; section 3.5). Notebook: ``book/01_data.ipynb``."""
     import librosa.display
 
-    from .features import HOP_LENGTH, SAMPLE_RATE
+    from ..features import HOP_LENGTH, SAMPLE_RATE
 
     sr, hop_length = sr or SAMPLE_RATE, hop_length or HOP_LENGTH
     ax = _axes(ax, figsize=(7.0, 3.0))
@@ -269,7 +264,7 @@ def plot_log_mel(
 def plot_utterance(path: str, axes=None, title: str | None = None):
     """One file's waveform (top) and log-mel spectrogram (bottom), at 16 kHz, without padding.
     Notebook: ``book/01_data.ipynb``."""
-    from .features import log_mel
+    from ..features import log_mel
 
     if axes is None:
         _, axes = plt.subplots(2, 1, figsize=(7.0, 4.5), layout="constrained", sharex=True)
@@ -283,7 +278,8 @@ def plot_utterance(path: str, axes=None, title: str | None = None):
 def plot_emotion_examples(examples: pd.DataFrame, axes=None):
     """The paper's Fig. 8: waveform (top row) and log-mel spectrogram (bottom row) of one utterance per
     emotion, each at 16 kHz without padding, on one colour scale. Notebook: ``book/01_data.ipynb``."""
-    from .features import log_mel
+    from ..datasets import utterance_ids
+    from ..features import log_mel
 
     n = len(examples)
     if axes is None:
@@ -291,9 +287,9 @@ def plot_emotion_examples(examples: pd.DataFrame, axes=None):
     clips = [load_unpadded(p) for p in examples["path"]]
     mels = [log_mel(y) for y in clips]
     vmin, vmax = min(float(m.min()) for m in mels), max(float(m.max()) for m in mels)
-    ids = _utterance_ids(examples)
+    ids = utterance_ids(examples)
     for i, (row, y, mel) in enumerate(zip(examples.itertuples(), clips, mels)):
-        plot_waveform(y, ax=axes[0, i], title=f"{row.emotion}\n{ids.iloc[i]}", color=f"C{i}")
+        plot_waveform(y, ax=axes[0, i], title=f"{row.emotion}\n{ids[i]}", color=f"C{i}")
         plot_log_mel(mel, ax=axes[1, i], vmin=vmin, vmax=vmax)
         if i:
             axes[0, i].set_ylabel("")
@@ -307,7 +303,7 @@ def plot_fixed_length(
 ):
     """A clip cut or zero-padded to the 8 s window (section 3.5) with :func:`sercnn.features.fix_length`,
     the padding shaded. Notebook: ``book/01_data.ipynb``."""
-    from .features import CLIP_SECONDS, SAMPLE_RATE, fix_length
+    from ..features import CLIP_SECONDS, SAMPLE_RATE, fix_length
 
     sr = sr or SAMPLE_RATE
     seconds = CLIP_SECONDS if seconds is None else seconds
@@ -328,7 +324,7 @@ def plot_fixed_length(
 
 def plot_lflb_steps(x, steps: dict, axes=None):
     """One LFLB step by step on a tiny input (section 3.1.1, eqs. (1)-(5)): the input, then the
-    ``steps`` of :func:`sercnn.lflb_reference.lflb_reference` (``conv``, ``bn``, ``elu``, ``pool``; one channel,
+    ``steps`` of :func:`sercnn.book.lflb_reference.lflb_reference` (``conv``, ``bn``, ``elu``, ``pool``; one channel,
     one example). 1D: stems against the sample index; 2D: heatmaps with their values written in.
     ``axes``: five axes, or None for a new row. Returns the axes. Notebook: ``book/02_lflb.ipynb``."""
     x = np.asarray(x)
@@ -454,7 +450,7 @@ _LSTM_PANELS = {
 
 
 def _one_sequence(trace: dict, key: str, units) -> np.ndarray:
-    """(T, len(units)) of one quantity of a trace of ``sercnn.lstm_reference.lstm_sequence`` (first item
+    """(T, len(units)) of one quantity of a trace of ``sercnn.book.lstm_reference.lstm_sequence`` (first item
     of a batch)."""
     a = np.asarray(trace[key])
     while a.ndim > 2:
@@ -541,7 +537,7 @@ def plot_lstm_traces(trace: dict, keys=("c", "h"), units=range(8), t: int | None
 def plot_padded_state_distance(distance: dict, step_seconds: float | None = None, mark_steps: int | None = None,
                                mark_label: str = "", label: str = "", ax=None):
     """How far apart two sequences' LSTM states are after each padded step (the output of
-    ``sercnn.lstm_reference.padded_state_distance``), on a log scale: why end padding hurts the 1D network.
+    ``sercnn.book.lstm_reference.padded_state_distance``), on a log scale: why end padding hurts the 1D network.
     ``mark_steps`` draws a vertical line (e.g. the padding of a 2 s clip); ``label`` prefixes the legend
     entries, so that several runs can share the axes. Notebook: book/03_lstm.ipynb."""
     ax = _axes(ax)
@@ -634,7 +630,7 @@ def confusion_matrix(result: dict, ax=None, title: str | None = None):
 
     Notebook: ``book/04_1d_cnn_lstm.ipynb``, ``book/05_2d_cnn_lstm.ipynb``.
     """
-    from .evaluation import confusion_frame
+    from ..evaluation import confusion_frame
 
     frame = confusion_frame(result, short=False)
     ax = _axes(ax, figsize=(5.6, 4.6))
@@ -657,7 +653,7 @@ def search_progress(searches: dict[str, dict], ax=None):
 
     Notebook: ``book/06_hyperopt.ipynb``.
     """
-    from .search import trials_frame
+    from ..search import trials_frame
 
     ax = _axes(ax)
     for i, (label, summary) in enumerate(searches.items()):
@@ -684,8 +680,8 @@ def search_by_optimizer(summary: dict, param: str = "learning_rate", ax=None):
 
     Notebook: ``book/06_hyperopt.ipynb``.
     """
-    from .search import trials_frame
-    from .training import OPTIMIZERS
+    from ..search import trials_frame
+    from ..training import OPTIMIZERS
 
     ax = _axes(ax)
     frame = trials_frame(summary)
@@ -713,7 +709,7 @@ def search_by_optimizer(summary: dict, param: str = "learning_rate", ax=None):
 def fold_comparison(summaries: dict[str, dict], ax=None):
     """Held-out test accuracy per fold (test speaker or pair, or seed), one bar per model: where the networks
     win over the shallow baseline and where they do not. ``summaries`` maps a label to a protocol
-    ``summary.json`` (:func:`sercnn.results.load_protocols`) of the same protocol; each model is drawn in its
+    ``summary.json`` (:func:`sercnn.book.results.load_protocols`) of the same protocol; each model is drawn in its
     :data:`MODEL_COLORS` colour (by the summary's ``model``). Returns the axes.
 
     Notebook: ``book/07_results.ipynb``.
@@ -756,7 +752,7 @@ BASELINE_COLORS = {"svm-compare-train": "#a6dba0", "svm-compare-speaker": MODEL_
 
 def ladder(intervals: pd.DataFrame, ax=None, ylabel: str = "held-out test accuracy (%)", title: str | None = None):
     """The ladder of ``sercnn.recipes.LADDER``: each rung's mean over folds with its 95 % bootstrap interval
-    (:func:`sercnn.results.ladder_intervals`), the seeds' ensemble as an open marker, and each baseline as a
+    (:func:`sercnn.book.results.ladder_intervals`), the seeds' ensemble as an open marker, and each baseline as a
     band (its interval) across the figure. Returns the axes.
 
     Notebook: ``book/08_beyond.ipynb``.
@@ -785,7 +781,7 @@ def ladder(intervals: pd.DataFrame, ax=None, ylabel: str = "held-out test accura
 
 
 def plot_voice(result: dict, axes=None):
-    """A recording through the 2D network (:func:`sercnn.voice.analyse`): its log-mel spectrogram in the
+    """A recording through the 2D network (:func:`sercnn.book.voice.analyse`): its log-mel spectrogram in the
     model's window (the zero padding shaded), the probability of each emotion (the prediction in red), and
     the occlusion sensitivity of the prediction over the log-mel (red: hiding the region lowers the
     predicted class' probability, so it drove the decision; blue: hiding it raises it; over the log-mel in

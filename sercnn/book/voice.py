@@ -8,7 +8,7 @@ spectrogram drove the decision: it blanks one patch at a time (sets it to 0, the
 standardised input) and measures how much the predicted class' probability drops. Only model calls and
 ``keras.ops`` are used, so it runs on every Keras backend.
 
-Pure functions, no widgets: :func:`sercnn.widgets.own_voice` is the chapter's interface to them.
+Pure functions, no widgets: :func:`sercnn.book.widgets.own_voice` is the chapter's interface to them.
 
 Notebook: ``book/05_2d_cnn_lstm.ipynb``.
 """
@@ -23,9 +23,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .datasets._manifest import SILENCE_PEAK
-from .errors import AudioFileError, SercnnError
-from .features import (
+from ..datasets._manifest import SILENCE_PEAK
+from ..errors import AudioFileError, SercnnError
+from ..features import (
     FeatureSettings,
     SpeakerStandardizer,
     Standardizer,
@@ -126,7 +126,7 @@ class VoiceModel:
 def settings_of(record: dict) -> FeatureSettings:
     """The input settings (window, padding, log-mel) of a run record's configuration; unknown keys (a record
     of another version of sercnn) are ignored, missing ones take today's defaults."""
-    from .experiment import RunConfig, feature_settings
+    from ..experiment import RunConfig, feature_settings
 
     known = {f.name for f in fields(RunConfig)}
     try:
@@ -176,7 +176,7 @@ def load_run(run_dir: str | Path) -> VoiceModel:
     except (OSError, ValueError) as exc:
         raise SercnnError(f"{record_path}: not a readable run record ({exc})") from exc
     settings_of(record)  # refuse a 1D run before loading its model
-    from .models import load_model
+    from ..models import load_model
 
     try:
         model = load_model(model_path)
@@ -187,7 +187,7 @@ def load_run(run_dir: str | Path) -> VoiceModel:
 
 def chapter_run_dir(record: dict, run_dir: str | Path | None = None) -> Path:
     """Where a chapter's run wrote its model: ``run_dir`` when the chapter was given one, else the scratch
-    folder of :func:`sercnn.notebook.run_directory` that holds ``record['run']``.
+    folder of :func:`sercnn.book.notebook.run_directory` that holds ``record['run']``.
 
     Notebook: ``book/05_2d_cnn_lstm.ipynb``.
     """

@@ -1,6 +1,6 @@
 """NumPy references of the local feature learning block, eqs. (1)-(5) of the paper (section 3.1.1):
 convolution, batch normalisation, ELU and max pooling, each set beside the Keras layer that
-:func:`sercnn.models.lflb` uses, on the same input and weights (as ``sercnn.lstm_reference`` does for the
+:func:`sercnn.models.lflb` uses, on the same input and weights (as ``sercnn.book.lstm_reference`` does for the
 LSTM).
 
 Notebook: ``book/02_lflb.ipynb``.
@@ -11,7 +11,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from .models import lflb
+from ..models import lflb
 
 #: Keras' BatchNormalization epsilon (its default; the paper does not give one).
 BN_EPSILON = 1e-3

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .datasets import describe
+from ..datasets import describe
 
 
 class Note:
@@ -106,7 +106,7 @@ def start_keras() -> Note:
     keras.ops.convert_to_tensor([0.0])
     # TensorFlow's Python logger warns about function retracing when a chapter trains several models.
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
-    from .records import _accelerators
+    from ..records import _accelerators
 
     backend = keras.backend.backend()
     devices = ", ".join(_accelerators(backend))
@@ -171,7 +171,7 @@ def results_folder(start: str | Path | None = None) -> Path | None:
 
     import pooch
 
-    from .paths import cache_home
+    from ..paths import cache_home
 
     target = cache_home().parent / "results-archive"
     try:

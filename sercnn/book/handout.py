@@ -11,7 +11,7 @@ What is removed, and what is kept:
 - all outputs and execution counts, and the notebook's saved widget state.
 
 Everything else stays: the exercise directives (with their labels), the student cells with ``answer = None``
-and their ``check_...(answer)`` calls from :mod:`sercnn.exercises`, which then say "Not answered yet"; a first
+and their ``check_...(answer)`` calls from :mod:`sercnn.book.exercises`, which then say "Not answered yet"; a first
 markdown cell says that this is the student version. The result runs top to bottom (``tests/test_handout.py``
 executes every chapter's handout with papermill).
 
@@ -19,7 +19,7 @@ executes every chapter's handout with papermill).
 nbgrader around cells marked in its metadata (``nbgrader.solution``, ``grade_id``) and ``### BEGIN SOLUTION``
 markers inside them, generated in a course directory with a gradebook database; otter-grader around its
 ``# BEGIN QUESTION`` / ``# BEGIN SOLUTION`` raw cells. This book's exercises are sphinx-exercise directives in
-markdown, checked by :mod:`sercnn.exercises` rather than by hidden grading tests, so either tool would mean
+markdown, checked by :mod:`sercnn.book.exercises` rather than by hidden grading tests, so either tool would mean
 rewriting every exercise, and the book's code cells, in its format, and neither would then remove a
 sphinx-exercise solution block. nbconvert (already installed with the book and test extras) is what both of
 them build on: its preprocessor chain, configured here, clears the outputs (``ClearOutputPreprocessor``) and
@@ -37,10 +37,10 @@ import argparse
 import re
 from pathlib import Path
 
-from . import __version__
+from .. import __version__
 
 #: Where the chapters are in a clone: ``book/`` beside the package (else ``book/`` of the working directory).
-BOOK = Path(__file__).resolve().parents[1] / "book"
+BOOK = Path(__file__).resolve().parents[2] / "book"
 
 
 def _book(book: Path | None) -> Path:
@@ -266,7 +266,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m sercnn.handout CHAPTER -o DIR``, the same as ``python -m sercnn handout``."""
+    """``python -m sercnn.book.handout CHAPTER -o DIR``, the same as ``python -m sercnn handout``."""
     import sys
 
     parser = add_arguments(argparse.ArgumentParser(

@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import paper
-from .evaluation import class_size_multiples
-from .protocol import mean_sd
+from .. import paper
+from ..evaluation import class_size_multiples
+from ..protocol import mean_sd
 
 PROTOCOL_NAMES = {"speaker-dependent": "SD", "speaker-independent": "SI", "loso": "LOSO"}
 MODEL_NAMES = {"1d": "1D CNN LSTM", "2d": "2D CNN LSTM", "svm-compare": "ComParE + linear SVM",
@@ -218,7 +218,7 @@ def verdict(protocols: dict, corpus: str, protocol: str, network: str = "2d", ba
             f"{MODEL_NAMES[baseline]} {base['accuracy']['mean']:.2f} ± {base['accuracy']['sd']:.2f} %: {who} by "
             f"{abs(diff):.2f} points on average; the network wins {wins} of {len(common)} folds.")
     if len(common) >= 2:
-        from .stats import describe, paired_interval
+        from ..stats import describe, paired_interval
 
         text += (" Paired fold by fold, network - baseline: "
                  + describe(paired_interval([a[k] - b[k] for k in common])) + ".")
@@ -279,7 +279,7 @@ def ladder_folder(results: str | Path, protocol: str = "si") -> Path:
 def ladder_runs(results: str | Path, protocol: str = "si") -> dict[str, dict]:
     """The finished protocol summaries of the ladder (rungs in ladder order, then the baselines), by name;
     a rung whose protocol is not complete is left out (``ladder_table`` says "not run yet")."""
-    from .recipes import LADDER
+    from ..recipes import LADDER
 
     folder = ladder_folder(results, protocol)
     found = {}
@@ -303,8 +303,8 @@ def ladder_table(results: str | Path, protocol: str = "si") -> pd.DataFrame:
     the mean over seeds), the seed-to-seed sd, the seeds' ensemble, and the paired comparison with the rung
     below (:func:`sercnn.stats.compare`: mean difference and 95 % CI in points, and the verdict: helps, within
     noise, hurts). Rungs not run yet say so."""
-    from .recipes import LADDER
-    from .stats import compare
+    from ..recipes import LADDER
+    from ..stats import compare
 
     folder = ladder_folder(results, protocol)
     runs = ladder_runs(results, protocol)
@@ -337,7 +337,7 @@ def ladder_table(results: str | Path, protocol: str = "si") -> pd.DataFrame:
 def ladder_intervals(results: str | Path, protocol: str = "si", metric: str = "accuracy") -> pd.DataFrame:
     """Per rung and per baseline that has been run: the mean over folds of ``metric`` with its 95 % bootstrap
     interval over folds (the error bars and bands of the ladder figure), and for rungs the ensemble's mean."""
-    from .stats import mean_interval
+    from ..stats import mean_interval
 
     rows = []
     for name, s in ladder_runs(results, protocol).items():
@@ -352,7 +352,7 @@ def ladder_intervals(results: str | Path, protocol: str = "si", metric: str = "a
 def against_baselines(results: str | Path, rung: str, protocol: str = "si") -> pd.DataFrame:
     """Rung ``rung`` paired with each baseline on the same folds: the mean difference (network - baseline) in
     accuracy and UAR with their 95 % intervals, and the verdict."""
-    from .stats import compare
+    from ..stats import compare
 
     folder = ladder_folder(results, protocol)
     runs = ladder_runs(results, protocol)
@@ -403,7 +403,7 @@ def seed_table(summary: dict) -> pd.DataFrame:
 def paired_single_runs(a: list[dict], b: list[dict], metric: str = "accuracy") -> dict:
     """Two sets of run records on the same test folds (matched by their test speakers), one run per fold each:
     the per-fold differences A - B and their paired interval (:func:`sercnn.stats.paired_interval`)."""
-    from .stats import paired_interval
+    from ..stats import paired_interval
 
     by_a = {"-".join(r["split"]["test_speakers"]): r for r in a}
     by_b = {"-".join(r["split"]["test_speakers"]): r for r in b}
@@ -443,8 +443,8 @@ def targets_beyond(results: str | Path) -> pd.DataFrame:
     (:data:`sercnn.recipes.PREREGISTERED`, fixed before any rung ran) against ComParE + linear SVM with speaker
     normalisation on the same folds (SI and LOSO; reached only when the paired interval is above zero), and the
     1D network against the paper's 57.14 % (SI)."""
-    from .recipes import PREREGISTERED
-    from .stats import compare
+    from ..recipes import PREREGISTERED
+    from ..stats import compare
 
     rows = []
     for protocol, name in (("si", "speaker-independent pairs"), ("loso", "LOSO")):
@@ -482,7 +482,7 @@ def speaker_sizes(corpus: str = "emodb") -> dict[str, int]:
         raise ValueError(f"speaker sizes are committed for EmoDB only, not {corpus!r}")
     from collections import Counter
 
-    from .datasets.emodb import expected_files
+    from ..datasets.emodb import expected_files
 
     return dict(sorted(Counter(name[:2] for name in expected_files()).items()))
 

@@ -9,7 +9,7 @@ only for the right answer in a sensible form: where a whole number is asked for,
 integer or an integral finite float (``251.0``), never a string (``"251"``), a bool or a fraction (``4.7``).
 
 A chapter's solution cells carry the tag ``solution``; an instructor removes them, with the solution blocks of the
-prose and the outputs, for an assignment with ``python -m sercnn handout NN -o DIR`` (:mod:`sercnn.handout`).
+prose and the outputs, for an assignment with ``python -m sercnn handout NN -o DIR`` (:mod:`sercnn.book.handout`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .features import CLIP_SECONDS, HOP_LENGTH, N_FFT, SAMPLE_RATE
+from ..features import CLIP_SECONDS, HOP_LENGTH, N_FFT, SAMPLE_RATE
 
 
 class Check:
@@ -121,7 +121,7 @@ def _sequence(value: Any) -> list | None:
 def check_largest_gap(answer: tuple[str, str, str] | None) -> Check:
     """Chapter 0: the ``(corpus, protocol, network)`` key of ``sercnn.paper`` whose Table 7(a) "average
     accuracy" exceeds its Table 7(b) "validation accuracy" the most."""
-    from .paper import TABLE_7A, TABLE_7B
+    from ..paper import TABLE_7A, TABLE_7B
 
     if _unanswered(answer):
         return NOT_ANSWERED
@@ -204,7 +204,7 @@ def check_pool_length(pool_length: Callable[[int, int, str], int] | None) -> Che
     layer with size = stride ``pool`` on ``n`` inputs, ``padding`` "valid" or "same" (as Keras), eq. (5)."""
     if _unanswered(pool_length):
         return NOT_ANSWERED
-    from .models import output_length
+    from ..models import output_length
 
     if not callable(pool_length):
         return _report(False, "", "pool_length should be a function pool_length(n, pool, padding) that returns a "
@@ -235,7 +235,7 @@ def check_receptive_field_block2(samples: int | None) -> Check:
     second LFLB (after 1P2), Table 1."""
     if _unanswered(samples):
         return NOT_ANSWERED
-    from .models import lflb_geometry, receptive_fields
+    from ..models import lflb_geometry, receptive_fields
 
     want = receptive_fields(lflb_geometry(1))[3]["rf"][0]
     got = _integer(samples)
@@ -254,7 +254,7 @@ def check_lstm_steps_same(steps: int | None) -> Check:
     pooling layer used 'same' padding (Table 2's pools 2, 4, 4, 4)."""
     if _unanswered(steps):
         return NOT_ANSWERED
-    from .models import block_shapes, lflb_geometry
+    from ..models import block_shapes, lflb_geometry
 
     frames = [shape[1] for name, shape in block_shapes(lflb_geometry(2, pool_padding="same"), (128, 251, 1))
               if name.endswith("pool")]
@@ -274,7 +274,7 @@ def check_lstm_steps_same(steps: int | None) -> Check:
 def check_lstm_step(fn: Callable | None, n_trials: int = 5) -> Check:
     """Exercise ex-lstm-step (book/03_lstm.ipynb): ``fn(x, h, c, W, U, b) -> (h_new, c_new)``, one LSTM step
     (eqs. 6-10, standard eq. 10) with Keras' layout (gate blocks i, f, c, o), against
-    ``sercnn.lstm_reference.lstm_step`` on random inputs."""
+    ``sercnn.book.lstm_reference.lstm_step`` on random inputs."""
     from .lstm_reference import LSTMWeights, lstm_step
 
     if _unanswered(fn):
@@ -320,8 +320,8 @@ def check_lstm_step(fn: Callable | None, n_trials: int = 5) -> Check:
 def check_lstm_sequence_length(steps_1d: int | None, steps_2d: int | None) -> Check:
     """Exercise ex-lstm-steps (book/03_lstm.ipynb): how many time steps the LSTM reads in the 1D network
     (an 8 s clip at 16 kHz, Table 1) and in the 2D network (a 128 x 251 log-mel spectrogram, Table 2)."""
-    from .features import CLIP_SECONDS, HOP_LENGTH, SAMPLE_RATE
-    from .models import POOLS_1D, POOLS_2D
+    from ..features import CLIP_SECONDS, HOP_LENGTH, SAMPLE_RATE
+    from ..models import POOLS_1D, POOLS_2D
 
     if _unanswered(steps_1d) and _unanswered(steps_2d):
         return NOT_ANSWERED
@@ -351,7 +351,7 @@ def check_uar(fn: Callable | None) -> Check:
     """Chapter 4: ``fn(y_true, y_pred)`` must return the unweighted average recall in percent (the mean of
     the per-class recalls; section 4.2), compared with :func:`sercnn.evaluation.metrics` on random labels
     with unbalanced classes, where UAR and accuracy differ."""
-    from .evaluation import metrics
+    from ..evaluation import metrics
 
     if _unanswered(fn):
         return NOT_ANSWERED
@@ -384,7 +384,7 @@ def check_early_stop(answer: tuple[int, int] | None, val_accuracy: list[float], 
                      start_from_epoch: int) -> Check:
     """Chapter 5: ``answer = (stop_epoch, best_epoch)`` for this validation-accuracy history under the rule
     of :func:`sercnn.training.early_stop` (patience counted after ``start_from_epoch``)."""
-    from .training import early_stop
+    from ..training import early_stop
 
     if _unanswered(answer):
         return NOT_ANSWERED
@@ -451,7 +451,7 @@ def check_cell_count(answer: Any, cell_pct: float = 91.55, class_size: int = 71)
     """Chapter 7: how many utterances a confusion-matrix cell of ``cell_pct`` percent stands for, if the row
     counts all ``class_size`` utterances of its class (default: Table 5, 2D, happiness: 91.55 % of EmoDB's 71
     happy utterances). Notebook: ``book/07_results.ipynb``."""
-    from .evaluation import class_size_multiples
+    from ..evaluation import class_size_multiples
 
     if _unanswered(answer):
         return NOT_ANSWERED
@@ -482,7 +482,7 @@ def check_real_difference(answer: Any, differences=WINDOW_DIFFERENCES) -> Check:
 
     Notebook: ``book/08_beyond.ipynb``.
     """
-    from .stats import paired_interval
+    from ..stats import paired_interval
 
     if _unanswered(answer):
         return NOT_ANSWERED

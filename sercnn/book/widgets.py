@@ -1,5 +1,5 @@
 """The book's interactions (ipywidgets). Each function returns a widget that a chapter displays; the
-logic it calls lives in the other modules, so the static HTML shows a figure drawn by ``sercnn.plots``
+logic it calls lives in the other modules, so the static HTML shows a figure drawn by ``sercnn.book.plots``
 beside the widget, and nbval runs a widget cell like any other.
 
 ipywidgets is imported lazily: the package works without it.
@@ -23,7 +23,7 @@ def _draw_into(out, fig) -> None:
 
 def paper_explorer(runs: list[dict] | None = None, corpus: str = "emodb", protocol: str = "speaker-independent"):
     """Pick a corpus and a protocol: the paper's Table 7(a) and 7(b) for both networks, beside this book's
-    held-out figure where committed run records ``runs`` have one (:func:`sercnn.plots.paper_against_book`).
+    held-out figure where committed run records ``runs`` have one (:func:`sercnn.book.plots.paper_against_book`).
     Notebook: ``book/00_introduction.ipynb``."""
     import ipywidgets as w
 
@@ -51,16 +51,18 @@ def paper_explorer(runs: list[dict] | None = None, corpus: str = "emodb", protoc
 
 def utterance_explorer(df, emotion: str | None = None, speaker: str | None = None, utterance: str | None = None):
     """Pick an emotion, a speaker and one of their utterances: hear it and see its waveform and log-mel
-    spectrogram (:func:`sercnn.plots.plot_utterance`). Only the default state is drawn on construction.
+    spectrogram (:func:`sercnn.book.plots.plot_utterance`). Only the default state is drawn on construction.
     Notebook: ``book/01_data.ipynb``.
     """
     import ipywidgets as w
     import matplotlib.pyplot as plt
+    import pandas as pd
     from IPython.display import Audio, display
 
-    from .plots import _utterance_ids, plot_utterance
+    from ..datasets import utterance_ids
+    from .plots import plot_utterance
 
-    ids = _utterance_ids(df)
+    ids = pd.Series(utterance_ids(df), index=df.index)
     emotions = [c for c in df["emotion"].cat.categories if (df["emotion"] == c).any()]
     speakers = sorted(df["speaker"].astype(str).unique())
     emotion_box = w.Dropdown(options=emotions, value=emotion or emotions[0], description="emotion")
@@ -121,9 +123,9 @@ def audio_players(rows, label: str = "emotion"):
 
     from IPython.display import HTML
 
-    from .plots import _utterance_ids
+    from ..datasets import utterance_ids
 
-    ids = _utterance_ids(rows)
+    ids = utterance_ids(rows)
     lines = ["<table>", f"<tr><th>{html.escape(label)}</th><th>utterance</th><th>audio</th></tr>"]
     for (_, row), name in zip(rows.iterrows(), ids):
         data = base64.b64encode(Path(row["path"]).read_bytes()).decode("ascii")
@@ -147,7 +149,7 @@ def lflb_shapes_table(dim: int = 1, kernel: int = 3, conv_stride: int = 1, first
     is built). ``first_pool`` defaults to the paper's (4 for 1D, 2 for 2D). Notebook: ``book/02_lflb.ipynb``."""
     import pandas as pd
 
-    from .models import lflb_geometry, receptive_field_table, shape_table
+    from ..models import lflb_geometry, receptive_field_table, shape_table
 
     first_pool = first_pool or (4 if dim == 1 else 2)
     pools = [first_pool] + [pool] * 3
@@ -161,7 +163,7 @@ def lflb_shapes_table(dim: int = 1, kernel: int = 3, conv_stride: int = 1, first
 def lflb_shapes_widget():
     """Sliders for the LFLB's kernel size, convolution stride and pool sizes, 1D or 2D, and 'valid' or
     'same' pooling: the table of output shapes and receptive fields and the figure of
-    :func:`sercnn.plots.plot_shapes_and_fields` follow them (pure shape arithmetic, fast).
+    :func:`sercnn.book.plots.plot_shapes_and_fields` follow them (pure shape arithmetic, fast).
     Notebook: ``book/02_lflb.ipynb``."""
     import ipywidgets as w
     import matplotlib.pyplot as plt
@@ -205,7 +207,7 @@ def lflb_shapes_widget():
 def lstm_gates_widget(trace: dict, units=range(8), step_seconds: float | None = None, t: int = 0):
     """Step through an LSTM's gates over a sequence (eqs. 6-10): a slider over time steps; the figure shows
     i, f, o, g, c, h of a few units at that step (bars) and c, h over the whole sequence with a cursor.
-    ``trace``: the output of ``sercnn.lstm_reference.lstm_sequence``. Notebook: book/03_lstm.ipynb."""
+    ``trace``: the output of ``sercnn.book.lstm_reference.lstm_sequence``. Notebook: book/03_lstm.ipynb."""
     import ipywidgets as widgets
     import matplotlib.pyplot as plt
 
@@ -238,7 +240,7 @@ def lstm_gates_widget(trace: dict, units=range(8), step_seconds: float | None = 
 def live_curves(title: str | None = None):
     """A live training curve: returns ``(widget, on_epoch_end)``. Display the widget, then pass
     ``on_epoch_end`` to :func:`sercnn.experiment.run` (or :func:`sercnn.training.train`); after each epoch
-    the loss and accuracy curves so far are redrawn (:func:`sercnn.plots.training_curves`).
+    the loss and accuracy curves so far are redrawn (:func:`sercnn.book.plots.training_curves`).
 
     Notebook: ``book/04_1d_cnn_lstm.ipynb``, ``book/05_2d_cnn_lstm.ipynb``.
     """
@@ -267,7 +269,7 @@ def live_curves(title: str | None = None):
 
 def search_explorer(summary: dict, param: str = "learning_rate"):
     """Pick a hyperparameter: every trial of a search (``search.json``) by its validation accuracy against that
-    hyperparameter, coloured by optimizer (:func:`sercnn.plots.search_by_optimizer`).
+    hyperparameter, coloured by optimizer (:func:`sercnn.book.plots.search_by_optimizer`).
     Notebook: ``book/06_hyperopt.ipynb``."""
     import ipywidgets as w
     import matplotlib.pyplot as plt
@@ -296,7 +298,7 @@ def search_explorer(summary: dict, param: str = "learning_rate"):
 def fold_explorer(results_dir, protocols: dict, corpus: str = "emodb",
                   models: tuple = ("2d", "svm-compare")):
     """Pick a protocol and one of its folds: the held-out confusion matrices of the networks and the baseline
-    on that fold's test speakers, side by side, read from the fold records (``sercnn.results``).
+    on that fold's test speakers, side by side, read from the fold records (``sercnn.book.results``).
     Notebook: ``book/07_results.ipynb``."""
     import ipywidgets as w
     import matplotlib.pyplot as plt
@@ -348,7 +350,7 @@ def fold_explorer(results_dir, protocols: dict, corpus: str = "emodb",
 from typing import TYPE_CHECKING, Any, Sequence  # noqa: E402 (this chapter's section only)
 
 if TYPE_CHECKING:
-    from .features import FeatureSettings, SpeakerStandardizer, Standardizer
+    from ..features import FeatureSettings, SpeakerStandardizer, Standardizer
     from .voice import VoiceModel
 
 
@@ -381,11 +383,11 @@ NO_MODEL = ("No model yet: run this chapter's training cell (a quick run), or na
 def own_voice_result(upload_value: object, model: Any, scaler: Standardizer | SpeakerStandardizer | dict | None,
                      settings: FeatureSettings | None, classes: Sequence[str], *,
                      patch: tuple[int, int] | None = (16, 8), source: str = "a trained model") -> dict | str:
-    """The widget's work on one upload, without the widget: :func:`sercnn.voice.analyse` of the uploaded file
+    """The widget's work on one upload, without the widget: :func:`sercnn.book.voice.analyse` of the uploaded file
     (either ipywidgets format) with this model, its run's standardiser, settings and class names; on bad input,
     or without an upload or a model, a message for the reader instead (a ``str``).
     Notebook: ``book/05_2d_cnn_lstm.ipynb``."""
-    from .errors import SercnnError
+    from ..errors import SercnnError
     from .voice import VoiceModel, analyse
 
     try:
@@ -404,9 +406,9 @@ def own_voice_result(upload_value: object, model: Any, scaler: Standardizer | Sp
 
 
 def own_voice_model(run_dir: str) -> VoiceModel | str:
-    """The model of a run directory for the widget (:func:`sercnn.voice.load_run`), or a message saying why
+    """The model of a run directory for the widget (:func:`sercnn.book.voice.load_run`), or a message saying why
     it cannot be used (a ``str``). Notebook: ``book/05_2d_cnn_lstm.ipynb``."""
-    from .errors import SercnnError
+    from ..errors import SercnnError
     from .voice import load_run
 
     try:
@@ -430,7 +432,7 @@ def _voice_message(result: dict | str) -> str:
 def own_voice(voice: VoiceModel | None = None, *, run_dir: str = "", patch: tuple[int, int] = (16, 8)):
     """Try your own voice: upload a recording (WAV, FLAC, OGG or MP3) and see its log-mel spectrogram, the 2D
     network's probability of each emotion and the regions that drove its decision (occlusion sensitivity,
-    :func:`sercnn.plots.plot_voice`). ``voice``: the chapter's model (a :class:`sercnn.voice.VoiceModel`);
+    :func:`sercnn.book.plots.plot_voice`). ``voice``: the chapter's model (a :class:`sercnn.book.voice.VoiceModel`);
     a run directory typed in the text box replaces it (empty: back to ``voice``). Bad input shows a message,
     never an error. The work is :func:`own_voice_result`, which tests call directly.
     Notebook: ``book/05_2d_cnn_lstm.ipynb``."""

@@ -18,7 +18,7 @@ from typing import Callable
 
 import pandas as pd
 
-from . import paper
+from .. import paper
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ def _config(field: str) -> Callable[[dict], object]:
 
 
 def _pad(s: dict) -> object:
-    from .experiment import PADDING
+    from ..experiment import PADDING
 
     pad = s.get("base_config", {}).get("pad")
     return pad if pad is not None else PADDING.get(s.get("model"))
@@ -126,7 +126,7 @@ ROWS: tuple[Departure, ...] = (
               "paper silent",
               "The paper does not say which two speakers it tested on (its figures fit the pair 12 + 15 only, "
               "chapter 7); the protocol tests five male + female pairs that cover every speaker once.",
-              "`sercnn.protocol.EMODB_PAIRS`; `sercnn.results.split_arithmetic`; chapter 7"),
+              "`sercnn.protocol.EMODB_PAIRS`; `sercnn.book.results.split_arithmetic`; chapter 7"),
 )
 
 
