@@ -97,7 +97,8 @@ def fit(x: np.ndarray, y: np.ndarray, groups: np.ndarray | None, c_grid=C_GRID, 
 def run(cfg: BaselineConfig, run_dir: str | Path, *, command: str | None = None, progress: bool = True) -> dict:
     """One baseline run into ``run_dir/record.json``, on the split ``cfg`` names; returns the record."""
     from .evaluation import metrics
-    from .experiment import NORMALISE_NOTES, make_split, resolve_corpus, subset, utterance_ids
+    from .datasets import resolve_corpus, subset, utterance_ids
+    from .experiment import NORMALISE_NOTES, make_split
     from .features import standardise
 
     t_total = time.perf_counter()

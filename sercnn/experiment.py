@@ -29,8 +29,8 @@ import numpy as np
 import pandas as pd
 
 from . import models, records, splits, training
-from .datasets import class_names, describe, labels, load_corpus
-from .errors import AudioFormatWarning, CorruptArchiveError, DatasetNotFoundError
+from .datasets import class_names, describe, labels, load_corpus, resolve_corpus, subset, utterance_ids
+from .errors import AudioFormatWarning
 from .features import CLIP_SECONDS, FeatureSettings, SpeakerStandardizer, extract, scaler_from_dict
 
 SplitKind = Literal["speaker-dependent", "speaker-independent", "loso"]
@@ -108,33 +108,6 @@ class RunConfig:
                 raise ValueError(f"pools needs four (mel, time) pairs of positive sizes, got {self.pools!r}")
 
 
-def resolve_corpus(name: str, root: str | None = None) -> pd.DataFrame:
-    """Load a corpus; ``auto`` means EmoDB where it can be had (local, ``SERCNN_DATA`` or download), else
-    the synthetic corpus, with a warning that says so (and every output names the corpus used)."""
-    if name != "auto":
-        return load_corpus(name, root)
-    try:
-        return load_corpus("emodb", root)
-    except (DatasetNotFoundError, CorruptArchiveError) as exc:
-        warnings.warn(
-            f"EmoDB cannot be had here ({exc}); using the SYNTHETIC corpus instead: it is not speech, and its "
-            "results say nothing about emotion recognition",
-            UserWarning,
-            stacklevel=2,
-        )
-        return load_corpus("synthetic")
-
-
-def subset(df: pd.DataFrame, per_speaker_class: int, seed: int) -> pd.DataFrame:
-    """At most ``per_speaker_class`` utterances of each (speaker, emotion): a small balanced corpus."""
-    shuffled = df.sample(frac=1.0, random_state=seed)
-    picked = shuffled.groupby(["speaker", "emotion"], observed=True).head(per_speaker_class)
-    out = df.loc[sorted(picked.index)].reset_index(drop=True)
-    out.attrs = dict(df.attrs)
-    out.attrs["subset"] = f"at most {per_speaker_class} utterances per speaker and emotion (seed {seed})"
-    return out
-
-
 def make_split(df: pd.DataFrame, cfg: RunConfig) -> tuple[np.ndarray, np.ndarray]:
     """``(train, test)`` positions for the configured protocol."""
     if cfg.split == "speaker-dependent":
@@ -145,12 +118,6 @@ def make_split(df: pd.DataFrame, cfg: RunConfig) -> tuple[np.ndarray, np.ndarray
     if str(cfg.fold) not in folds:
         raise ValueError(f"fold {cfg.fold!r} is not a speaker of the corpus ({sorted(folds)})")
     return folds[str(cfg.fold)]
-
-
-def utterance_ids(df: pd.DataFrame, positions: np.ndarray) -> list[str]:
-    """Stable names of utterances (the ``utterance`` column, else the file stem) for the record."""
-    col = df["utterance"] if "utterance" in df else df["path"].map(lambda p: Path(p).stem)
-    return col.iloc[positions].astype(str).tolist()
 
 
 def build_model(cfg: RunConfig, n_classes: int, input_shape: tuple[int, ...]):

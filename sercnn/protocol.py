@@ -260,7 +260,7 @@ def run_protocol(
     ``out_dir/summary.json``.
     """
     from .baselines import BaselineConfig
-    from .experiment import resolve_corpus
+    from .datasets import resolve_corpus
 
     t0 = time.perf_counter()
     started = records.now()

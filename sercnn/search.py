@@ -163,7 +163,8 @@ def clean_params(params: dict) -> dict:
 
 def run_trial(params: dict, cfg: dict, out_dir: str) -> dict:
     """Train one point of the space on the inner split and return its score (a worker's entry point)."""
-    from .experiment import RunConfig, resolve_corpus, run
+    from .datasets import resolve_corpus
+    from .experiment import RunConfig, run
 
     scfg = SearchConfig(**cfg)
     params = clean_params(params)
@@ -235,7 +236,8 @@ def search(
         old = json.loads(previous.read_text())["config"]
         if {k: v for k, v in old.items() if k != "trials"} != {k: v for k, v in asdict(cfg).items() if k != "trials"}:
             raise ValueError(f"{out_dir} holds a search of another configuration; use a new folder")
-    from .experiment import RunConfig, resolve_corpus
+    from .datasets import resolve_corpus
+    from .experiment import RunConfig
 
     base = RunConfig(**cfg.base)
     df = resolve_corpus(base.corpus, base.data_root)

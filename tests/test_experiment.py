@@ -1,10 +1,10 @@
-"""The experiment's bookkeeping: run.json provenance, configuration checks, subsets."""
+"""The experiment's bookkeeping: run.json provenance, configuration checks (subsets: tests/test_corpus.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from sercnn.experiment import RunConfig, load_config, start_run, subset
+from sercnn.experiment import RunConfig, load_config, start_run
 
 
 def test_run_json_keeps_the_first_start_and_each_resume(tmp_path):
@@ -25,10 +25,3 @@ def test_config_is_checked():
     with pytest.raises(ValueError, match="optimizer"):
         RunConfig(optimizer="lbfgs")
 
-
-def test_subset_is_balanced_and_seeded(emodb):
-    small = subset(emodb, 2, seed=0)
-    counts = small.groupby(["speaker", "emotion"], observed=True).size()
-    assert counts.max() <= 2 and small["speaker"].nunique() == 10
-    assert small.equals(subset(emodb, 2, seed=0)) and not small.equals(subset(emodb, 2, seed=1))
-    assert "at most 2" in small.attrs["subset"]

@@ -4,6 +4,8 @@
 - :func:`load_iemocap`: a user's licensed IEMOCAP copy, selected as in the paper (section 3.5).
 - :func:`load_ravdess`: a user's copy of RAVDESS (CC BY-NC-SA 4.0), English speech, EmoDB's class names.
 - :func:`load_synthetic`: a small labelled corpus synthesised in NumPy, for machines with neither.
+- :func:`resolve_corpus` (``auto``: EmoDB, else synthetic), :func:`subset`, :func:`utterance_ids`: a run's
+  corpus, a small balanced part of it, and its utterances' names (``corpus.py``).
 
 Notebook: ``book/01_data.ipynb``.
 """
@@ -14,13 +16,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..config import CORPORA
 from ._manifest import MANIFEST_COLUMNS, class_names, describe, labels
+from .corpus import resolve_corpus, subset, utterance_ids
 from .emodb import load_emodb, load_perception
 from .iemocap import load_iemocap
 from .ravdess import load_ravdess
 from .synthetic import load_synthetic
-
-CORPORA = ("emodb", "iemocap", "ravdess", "synthetic")
 
 __all__ = [
     "CORPORA",
@@ -34,6 +36,9 @@ __all__ = [
     "load_perception",
     "load_ravdess",
     "load_synthetic",
+    "resolve_corpus",
+    "subset",
+    "utterance_ids",
 ]
 
 
