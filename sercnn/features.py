@@ -26,15 +26,13 @@ import numpy as np
 import pandas as pd
 import soundfile as sf
 
+from .config import CLIP_SECONDS  # defined (with the other run defaults) in sercnn.config
 from .datasets._manifest import SILENCE_PEAK
 from .errors import AudioFileError, AudioFormatWarning, FeatureExtractionError
 from .paths import cache_home
 
 #: The paper's sample rate (section 3.5).
 SAMPLE_RATE = 16000
-#: Clip length in seconds (section 3.5): longer clips are cut, shorter ones zero-padded (on the side that
-#: ``FeatureSettings.pad`` names; ``sercnn.experiment.PADDING`` chooses it per network).
-CLIP_SECONDS = 8.0
 #: Log-mel settings (section 3.5): "the FFT window length is 2048 and the hop length is 512".
 N_FFT = 2048
 HOP_LENGTH = 512
@@ -100,6 +98,16 @@ def load_audio(
     for note in notes:
         warnings.warn(f"{path}: {note}", AudioFormatWarning, stacklevel=2)
     return y
+
+
+def load_unpadded(path: str | Path, sr: int | None = None) -> np.ndarray:
+    """A file as the networks read it (mono float32, resampled to ``sr``, default 16 kHz) but neither cut nor
+    padded: the whole clip, for figures and measurements. The conversions :func:`load_audio` warns about are
+    made silently (the chapter explains them once); a bad file raises :class:`AudioFileError` as there.
+
+    Notebook: ``book/01_data.ipynb``.
+    """
+    return _read_clip(Path(path), sr or SAMPLE_RATE, None)[0]
 
 
 def _read_clip(path: Path, sr: int, seconds: float | None, pad: Padding = "end") -> tuple[np.ndarray, list[str]]:

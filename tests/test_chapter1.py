@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -15,10 +17,10 @@ from conftest import write_tone
 
 from sercnn.book import plots
 from sercnn.book.exercises import NOT_ANSWERED, check_frame_count, check_padding_fraction
-from sercnn.datasets import load_iemocap
+from sercnn.datasets import load_iemocap, overview
 from sercnn.datasets.emodb import CLASSES
 from sercnn.datasets.iemocap import PAPER_COUNTS, write_example
-from sercnn.features import CLIP_SECONDS, HOP_LENGTH, SAMPLE_RATE, FeatureSettings
+from sercnn.features import CLIP_SECONDS, HOP_LENGTH, SAMPLE_RATE, FeatureSettings, load_unpadded
 
 
 @pytest.fixture(autouse=True)
@@ -56,14 +58,14 @@ def test_examples_prefer_one_speaker_and_sentence():
     rows = [("01", "a01", e) for e in CLASSES[:4]]  # speaker 01 has only four classes in a01
     rows += [("02", "a02", e) for e in CLASSES]  # speaker 02 says a02 in all seven
     rows += [("02", "a01", "anger")]
-    picked = plots.examples_per_emotion(manifest(rows))
+    picked = overview.examples_per_emotion(manifest(rows))
     assert list(picked["emotion"]) == CLASSES
     assert set(picked["speaker"]) == {"02"} and set(picked["text"]) == {"a02"}
 
 
 def test_examples_fill_missing_classes_from_the_same_speaker_then_anyone():
     rows = [("01", "a01", e) for e in CLASSES[:5]] + [("01", "b01", CLASSES[5]), ("02", "a01", CLASSES[6])]
-    picked = plots.examples_per_emotion(manifest(rows))
+    picked = overview.examples_per_emotion(manifest(rows))
     assert list(picked["emotion"]) == CLASSES
     assert list(picked["speaker"]) == ["01"] * 6 + ["02"]
     assert list(picked["text"])[:5] == ["a01"] * 5
@@ -72,13 +74,13 @@ def test_examples_fill_missing_classes_from_the_same_speaker_then_anyone():
 def test_examples_by_name_and_by_speaker():
     df = manifest([(s, "a01", e) for s in ("01", "02") for e in CLASSES])
     names = df["utterance"].iloc[[9, 7]].tolist()
-    by_name = plots.examples_per_emotion(df, utterances=names)
+    by_name = overview.examples_per_emotion(df, utterances=names)
     assert sorted(by_name["utterance"]) == sorted(names)
-    assert list(plots.examples_per_emotion(df, speaker="02")["speaker"].unique()) == ["02"]
+    assert list(overview.examples_per_emotion(df, speaker="02")["speaker"].unique()) == ["02"]
     with pytest.raises(ValueError, match="no utterance"):
-        plots.examples_per_emotion(df, speaker="99")
+        overview.examples_per_emotion(df, speaker="99")
     # names that are not all in the corpus fall back to the automatic choice
-    assert len(plots.examples_per_emotion(df, utterances=["nope"])) == len(CLASSES)
+    assert len(overview.examples_per_emotion(df, utterances=["nope"])) == len(CLASSES)
 
 
 # --- tables and figures ----------------------------------------------------------------------------------
@@ -86,7 +88,7 @@ def test_examples_by_name_and_by_speaker():
 
 def test_speaker_emotion_table_counts_and_totals():
     df = manifest([("01", "a01", "anger"), ("01", "a02", "anger"), ("02", "a01", "sadness")])
-    table = plots.speaker_emotion_table(df)
+    table = overview.speaker_emotion_table(df)
     assert table.loc["01 (m)", "anger"] == 2
     assert table.loc["total", "total"] == 3
     assert table.loc["02 (f)", "sadness"] == 1
@@ -98,7 +100,7 @@ def test_trailing_silence(tmp_path):
     sf.write(tmp_path / "a.wav", y, sr, subtype="PCM_16")
     write_tone(tmp_path / "b.wav", seconds=0.5)
     df = pd.DataFrame({"path": [str(tmp_path / "a.wav"), str(tmp_path / "b.wav")]})
-    silence = plots.trailing_silence_s(df)
+    silence = overview.trailing_silence_s(df)
     assert silence.iloc[0] == pytest.approx(0.5, abs=1e-3)
     assert silence.iloc[1] == 0.0
 
@@ -112,7 +114,7 @@ def test_figures_label_their_axes(tiny):
     assert "(s)" in ax.get_xlabel() and ax.get_xlim()[1] >= CLIP_SECONDS
     axes = plots.plot_utterance(tiny["path"].iloc[0])
     assert axes[0].get_ylabel() == "amplitude" and "Hz" in axes[1].get_ylabel()
-    picked = plots.examples_per_emotion(tiny)
+    picked = overview.examples_per_emotion(tiny)
     axes = plots.plot_emotion_examples(picked)
     assert axes.shape == (2, len(CLASSES))
     assert axes[1, 0].get_xlabel() == "time (s)"
@@ -120,8 +122,10 @@ def test_figures_label_their_axes(tiny):
 
 def test_load_unpadded_resamples_without_padding(tmp_path):
     path = write_tone(tmp_path / "a.wav", sr=22050, seconds=1.0)
-    y = plots.load_unpadded(str(path))
-    assert len(y) == SAMPLE_RATE
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the resampling is silent here: chapter 1 explains it once
+        y = load_unpadded(str(path))
+    assert len(y) == SAMPLE_RATE and y.dtype == np.float32
 
 
 @pytest.mark.parametrize("pad", ["start", "end"])

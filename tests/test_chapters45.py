@@ -28,7 +28,7 @@ def _close_figures():
 
 
 def test_history_frame_is_long_form_with_percent_accuracy():
-    frame = plots.history_frame(HISTORY)
+    frame = training.history_frame(HISTORY)
     assert len(frame) == 12
     acc = frame[(frame.metric == "accuracy") & (frame.set == "validation")]
     assert acc["value"].tolist() == [25.0, 50.0, 45.0]

@@ -95,66 +95,6 @@ def paper_against_book(corpus: str, protocol: str, runs: list[dict] | None = Non
 
 # --- Chapter 1: data (book/01_data.ipynb) ----------------------------------------------------------------
 
-#: The utterances of the paper's Fig. 8 (speaker 03), one per emotion, in the order of its Table 3.
-FIG8_UTTERANCES = ("03a01Wa", "03a04Lc", "03b10Ec", "03a04Ad", "03a01Fa", "03a01Nc", "03a02Ta")
-
-
-def examples_per_emotion(
-    df: pd.DataFrame, speaker: str | None = None, text: str | None = None, utterances=None
-) -> pd.DataFrame:
-    """One utterance per emotion, for a figure like the paper's Fig. 8: rows of ``df`` in class order.
-
-    ``utterances`` (e.g. :data:`FIG8_UTTERANCES`) picks them by name, where ``df`` holds them all. Otherwise
-    one speaker and one sentence are chosen, ``speaker`` and ``text`` where given, else the (speaker, text)
-    pair spoken in the most emotions (the first in sorted order on a tie); an emotion that pair lacks comes
-    from the same speaker, then from anyone. Notebook: ``book/01_data.ipynb``.
-    """
-    from ..datasets import utterance_ids
-
-    ids = np.asarray(utterance_ids(df))
-    if utterances is not None and set(utterances) <= set(ids):
-        picked = df[np.isin(ids, list(utterances))]
-        return picked.sort_values("emotion", kind="stable").reset_index(drop=True)
-    pool = df if speaker is None else df[df["speaker"].astype(str) == str(speaker)]
-    if text is not None:
-        pool = pool[pool["text"].astype(str) == str(text)]
-    if pool.empty:
-        raise ValueError(f"no utterance of speaker {speaker!r} and text {text!r} in this corpus")
-    counts = pool.groupby(["speaker", "text"], observed=True)["emotion"].nunique()
-    best = counts[counts == counts.max()].sort_index().index[0]
-    rows = []
-    for emotion in df["emotion"].cat.categories:
-        for cand in (
-            pool[(pool["speaker"] == best[0]) & (pool["text"] == best[1])],
-            df[df["speaker"] == best[0]],
-            df,
-        ):
-            match = cand[cand["emotion"] == emotion]
-            if not match.empty:
-                rows.append(match.sort_values("path").index[0])
-                break
-    return df.loc[rows].reset_index(drop=True)
-
-
-def load_unpadded(path: str, sr: int | None = None) -> np.ndarray:
-    """A file as the networks read it (mono, resampled to 16 kHz) but neither cut nor padded: for figures.
-
-    The resampling warning of :func:`sercnn.features.load_audio` is silenced here (the chapter explains it
-    once). Notebook: ``book/01_data.ipynb``.
-    """
-    import warnings
-
-    import soundfile as sf
-
-    from ..errors import AudioFormatWarning
-    from ..features import SAMPLE_RATE, load_audio
-
-    sr = sr or SAMPLE_RATE
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", AudioFormatWarning)
-        info = sf.info(path)
-        return load_audio(path, sr=sr, seconds=info.frames / info.samplerate)
-
 
 def plot_class_balance(df: pd.DataFrame, ax=None):
     """Utterances per emotion, split by the speakers' sex (section 3.5: EmoDB's classes are "nearly the same
@@ -166,40 +106,16 @@ def plot_class_balance(df: pd.DataFrame, ax=None):
     return ax
 
 
-def speaker_emotion_table(df: pd.DataFrame) -> pd.DataFrame:
-    """Utterances per speaker (rows) and emotion (columns), with totals. Notebook: ``book/01_data.ipynb``."""
-    speaker = df["speaker"].astype(str) + " (" + df["gender"].astype(str).str[0] + ")"
-    table = pd.crosstab(speaker.rename("speaker"), df["emotion"], margins=True, margins_name="total")
-    return table
-
-
 def plot_speaker_emotion(df: pd.DataFrame, ax=None):
-    """A heat map of :func:`speaker_emotion_table` (without totals). Notebook: ``book/01_data.ipynb``."""
+    """A heat map of :func:`sercnn.datasets.overview.speaker_emotion_table` (without totals).
+    Notebook: ``book/01_data.ipynb``."""
+    from ..datasets.overview import speaker_emotion_table
+
     ax = _axes(ax, figsize=(7.0, 4.0))
     table = speaker_emotion_table(df).drop(index="total", columns="total")
     sns.heatmap(table, annot=True, fmt="d", cmap="Blues", ax=ax, cbar_kws={"label": "utterances"})
     ax.set(xlabel="emotion", ylabel="speaker (sex)")
     return ax
-
-
-def trailing_silence_s(df: pd.DataFrame) -> pd.Series:
-    """Seconds of digital silence (samples within one 16-bit step of zero) at the end of each file: zero
-    padding that a file already holds. Notebook: ``book/01_data.ipynb``."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    import soundfile as sf
-
-    from ..datasets._manifest import SILENCE_PEAK
-
-    def one(path: str) -> float:
-        y, sr = sf.read(path, dtype="float32", always_2d=True)
-        loud = np.flatnonzero(np.abs(y).max(axis=1) > SILENCE_PEAK)
-        last = int(loud[-1]) + 1 if len(loud) else 0
-        return (len(y) - last) / sr
-
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        values = list(pool.map(one, df["path"]))
-    return pd.Series(values, index=df.index, name="trailing_silence_s")
 
 
 def plot_durations(
@@ -264,7 +180,7 @@ def plot_log_mel(
 def plot_utterance(path: str, axes=None, title: str | None = None):
     """One file's waveform (top) and log-mel spectrogram (bottom), at 16 kHz, without padding.
     Notebook: ``book/01_data.ipynb``."""
-    from ..features import log_mel
+    from ..features import load_unpadded, log_mel
 
     if axes is None:
         _, axes = plt.subplots(2, 1, figsize=(7.0, 4.5), layout="constrained", sharex=True)
@@ -279,7 +195,7 @@ def plot_emotion_examples(examples: pd.DataFrame, axes=None):
     """The paper's Fig. 8: waveform (top row) and log-mel spectrogram (bottom row) of one utterance per
     emotion, each at 16 kHz without padding, on one colour scale. Notebook: ``book/01_data.ipynb``."""
     from ..datasets import utterance_ids
-    from ..features import log_mel
+    from ..features import load_unpadded, log_mel
 
     n = len(examples)
     if axes is None:
@@ -563,20 +479,6 @@ def plot_padded_state_distance(distance: dict, step_seconds: float | None = None
 
 # --- Chapters 4-5: training and evaluation (book/04_1d_cnn_lstm.ipynb, book/05_2d_cnn_lstm.ipynb) ------
 
-def history_frame(history: dict) -> pd.DataFrame:
-    """A run's per-epoch history (``record["history"]``) in long form: epoch, set, metric, value."""
-    rows = []
-    for key, values in history.items():
-        if key not in ("loss", "accuracy", "val_loss", "val_accuracy"):
-            continue
-        metric = key.removeprefix("val_")
-        subset = "validation" if key.startswith("val_") else "training"
-        for epoch, v in enumerate(values, start=1):
-            value = 100 * v if metric == "accuracy" and v is not None else v
-            rows.append({"epoch": epoch, "set": subset, "metric": metric, "value": value})
-    return pd.DataFrame(rows, columns=["epoch", "set", "metric", "value"])
-
-
 def training_curves(history: dict, axes=None, best_epoch: int | None = None, title: str | None = None):
     """Loss and accuracy per epoch, training against validation (section 4.1, early stopping); a dotted
     line marks the epoch the model was taken from. Returns the two axes.
@@ -585,6 +487,8 @@ def training_curves(history: dict, axes=None, best_epoch: int | None = None, tit
     """
     if axes is None:
         _, axes = plt.subplots(1, 2, figsize=(10.0, 3.4), layout="constrained")
+    from ..training import history_frame
+
     frame = history_frame(history)
     for ax, metric, unit in zip(axes, ("loss", "accuracy"), ("cross-entropy", "%")):
         part = frame[frame["metric"] == metric]
