@@ -24,18 +24,27 @@ from sklearn.metrics import confusion_matrix
 def metrics(y_true: np.ndarray, y_pred: np.ndarray, class_names: Sequence[str]) -> dict:
     """Accuracy and unweighted average recall (UAR) in percent, per-class recall, confusion (counts and
     row-normalised percent, rows = true class, as Tables 3-6)."""
-    y_true = np.asarray(y_true)
-    y_pred = np.asarray(y_pred)
-    labels = np.arange(len(class_names))
-    counts = confusion_matrix(y_true, y_pred, labels=labels)
+    counts = confusion_matrix(np.asarray(y_true), np.asarray(y_pred), labels=np.arange(len(class_names)))
+    return metrics_from_confusion(counts, class_names)
+
+
+def metrics_from_confusion(counts, class_names: Sequence[str]) -> dict:
+    """:func:`metrics` from a confusion matrix of counts (rows: true class, columns: predicted), such as the
+    pooled confusion of a protocol's folds (``summary["pooled_test"]["confusion"]``): accuracy, UAR (the mean
+    recall of the classes present), per-class recall, support and the row-normalised percentages.
+
+    Notebook: ``book/07_results.ipynb`` (the pooled held-out confusion of Tables 3 and 5).
+    """
+    counts = np.asarray(counts, dtype=np.int64)
     support = counts.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         pct = np.where(support[:, None] > 0, 100.0 * counts / support[:, None], np.nan)
     recall = np.diag(pct)
     present = support > 0
+    n = int(counts.sum())
     return {
-        "n": int(len(y_true)),
-        "accuracy": float(100.0 * np.mean(y_true == y_pred)) if len(y_true) else float("nan"),
+        "n": n,
+        "accuracy": float(100.0 * np.trace(counts) / n) if n else float("nan"),
         "uar": float(np.mean(recall[present])) if present.any() else float("nan"),
         "per_class_recall": {c: _num(r) for c, r in zip(class_names, recall)},
         "support": {c: int(s) for c, s in zip(class_names, support)},

@@ -431,3 +431,31 @@ def evaluate_run(run_dir: str | Path, *, progress: bool = True) -> dict:
     )
     result["data_changed"] = records.data_fingerprint(df) != record["corpus"]["fingerprint"]
     return result
+
+
+def run_variants(
+    cfg: RunConfig,
+    variants: dict,
+    run_dir: Callable[[object], str | Path],
+    *,
+    base_record: dict | None = None,
+    **run_kwargs,
+) -> dict:
+    """The run of ``cfg`` once per entry of ``variants`` (a label, and the configuration fields it changes:
+    ``{0.99: {"bn_momentum": 0.99}}``), each into its own ``run_dir(label)``. A variant that changes nothing is
+    ``base_record``, the run of ``cfg`` itself where the caller has it, rather than a second identical run.
+    ``run_kwargs`` (``command``, ``progress``, ``df`` ...) go to every :func:`run`. Returns ``{label: record}``
+    in the order of ``variants``.
+
+    Notebook: ``book/05_2d_cnn_lstm.ipynb`` (the BatchNorm pitfall: one short run per momentum).
+    """
+    from dataclasses import replace
+
+    records_by_label = {}
+    for label, changes in variants.items():
+        variant = replace(cfg, **changes)
+        if base_record is not None and variant == cfg:
+            records_by_label[label] = base_record
+        else:
+            records_by_label[label] = run(variant, run_dir(label), **run_kwargs)
+    return records_by_label

@@ -198,3 +198,26 @@ def glue(name: str, value, display: bool = False):
         return value
     myst_glue(name, value, display=display)
     return value
+
+
+def committed_run(folder: str, test_speakers=None, results: str | Path | None = None) -> dict | None:
+    """The committed run record under ``results/<folder>`` whose test speakers are ``test_speakers`` (a list or
+    ``"03 08"``, in any order), or the first there (by run name) where ``test_speakers`` is None. None where the
+    records are not here (outside a clone, :func:`find_results`; ``results`` names the folder where the chapter
+    has it already) or none matches, so that the chapter says so and goes on.
+
+    Notebooks: ``book/04_1d_cnn_lstm.ipynb``, ``book/05_2d_cnn_lstm.ipynb``.
+    """
+    from .. import records
+
+    results = find_results() if results is None else Path(results)
+    if results is None or not (results / folder).is_dir():
+        return None
+    wanted = None
+    if test_speakers is not None:
+        wanted = sorted(test_speakers.split() if isinstance(test_speakers, str) else map(str, test_speakers))
+    for record in records.load_records(results / folder):
+        if wanted is None or sorted(record["split"]["test_speakers"]) == wanted:
+            return record
+    return None
+

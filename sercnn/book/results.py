@@ -602,3 +602,36 @@ def protocol_provenance(protocols: dict) -> pd.DataFrame:
                         f"{', '.join(env.get('accelerators') or ['no accelerator'])}",
         })
     return pd.DataFrame(rows).set_index("run") if rows else pd.DataFrame(rows)
+
+
+def pooled_metrics(summary: dict) -> dict:
+    """A protocol's pooled held-out test (``summary["pooled_test"]``: the confusion counts of every fold's test
+    speakers added up) as :func:`sercnn.evaluation.metrics_from_confusion` scores it, UAR included, for
+    :func:`sercnn.book.plots.confusion_matrix`; ``n`` and ``accuracy`` are the summary's own.
+
+    Notebook: ``book/07_results.ipynb`` (the pooled confusion beside the paper's Tables 3 and 5).
+    """
+    from ..evaluation import metrics_from_confusion
+
+    pooled = summary["pooled_test"]
+    return {**metrics_from_confusion(pooled["confusion"], pooled["classes"]), "n": pooled["n"],
+            "accuracy": pooled["accuracy"]}
+
+
+def training_against_inference(runs: dict, key: str = "momentum") -> pd.DataFrame:
+    """The same weights in BatchNorm's two modes, one pair of rows per run of ``runs`` (``{label: record}``,
+    as :func:`sercnn.experiment.run_variants` returns them; the label goes into column ``key``): the training
+    accuracy of the last epoch (batch statistics) and the accuracy on all utterances after training (moving
+    statistics), in percent.
+
+    Notebook: ``book/05_2d_cnn_lstm.ipynb`` (the BatchNorm pitfall).
+    """
+    rows = []
+    for label, record in runs.items():
+        rows += [
+            {key: label, "mode": "training (batch statistics), last epoch",
+             "accuracy %": 100 * record["history"]["accuracy"][-1]},
+            {key: label, "mode": "inference (moving statistics), all utterances",
+             "accuracy %": record["metrics"]["whole_database"]["accuracy"]},
+        ]
+    return pd.DataFrame(rows, columns=[key, "mode", "accuracy %"])
