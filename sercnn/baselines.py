@@ -98,7 +98,8 @@ def run(cfg: BaselineConfig, run_dir: str | Path, *, command: str | None = None,
     """One baseline run into ``run_dir/record.json``, on the split ``cfg`` names; returns the record."""
     from .evaluation import metrics
     from .datasets import resolve_corpus, subset, utterance_ids
-    from .experiment import NORMALISE_NOTES, make_split
+    from .experiment import NORMALISE_NOTES
+    from .splits import make_split
     from .features import standardise
 
     t_total = time.perf_counter()

@@ -108,18 +108,6 @@ class RunConfig:
                 raise ValueError(f"pools needs four (mel, time) pairs of positive sizes, got {self.pools!r}")
 
 
-def make_split(df: pd.DataFrame, cfg: RunConfig) -> tuple[np.ndarray, np.ndarray]:
-    """``(train, test)`` positions for the configured protocol."""
-    if cfg.split == "speaker-dependent":
-        return splits.speaker_dependent(df, cfg.seed)
-    if cfg.split == "speaker-independent":
-        return splits.speaker_independent(df, cfg.seed, cfg.test_speakers)
-    folds = dict(zip(sorted(df["speaker"].astype(str).unique()), splits.leave_one_speaker_out(df)))
-    if str(cfg.fold) not in folds:
-        raise ValueError(f"fold {cfg.fold!r} is not a speaker of the corpus ({sorted(folds)})")
-    return folds[str(cfg.fold)]
-
-
 def build_model(cfg: RunConfig, n_classes: int, input_shape: tuple[int, ...]):
     """The configured network (Table 1 or Table 2), seeded."""
     import keras
@@ -223,7 +211,7 @@ def run(
     y = labels(df)
     names = class_names(df)
 
-    train_pos, test_pos = make_split(df, cfg)
+    train_pos, test_pos = splits.make_split(df, cfg)
     if cfg.selection == "held-out":
         fit_pos, val_pos = splits.validation_split(df, train_pos, cfg.effective_model_seed, by=cfg.val_by,
                                                    size=cfg.val_size)

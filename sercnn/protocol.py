@@ -24,38 +24,20 @@ import dataclasses
 import json
 import time
 from pathlib import Path
-from typing import Literal, Sequence
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
 from . import records
+from .config import SplitKind
 from .engines import Engine, default_parallel, run_jobs
+from .splits import SPLITS, speaker_pairs
 
-Protocol = Literal["speaker-dependent", "speaker-independent", "loso"]
-PROTOCOLS = ("speaker-dependent", "speaker-independent", "loso")
-#: EmoDB's five male+female test pairs (section 4.2 trains on 8 speakers and tests on 2): every speaker is
-#: tested once.
-EMODB_PAIRS = (("03", "08"), ("10", "09"), ("11", "13"), ("12", "14"), ("15", "16"))
+Protocol = SplitKind  # a protocol is named by the split of its folds (splits.SPLITS)
 #: Seeds of the five speaker-dependent 80/20 splits.
 SD_SEEDS = (0, 1, 2, 3, 4)
 SUMMARY_NAME = "summary.json"
-
-
-def speaker_pairs(df: pd.DataFrame) -> list[tuple[str, str]]:
-    """Test pairs that cover every speaker once: EmoDB's :data:`EMODB_PAIRS`; otherwise males and females
-    in sorted order, zipped (IEMOCAP: the two actors of each session), else consecutive speakers."""
-    speakers = sorted(df["speaker"].astype(str).unique())
-    if set(speakers) == {s for pair in EMODB_PAIRS for s in pair}:
-        return [tuple(p) for p in EMODB_PAIRS]
-    by_gender = df.groupby(df["gender"].astype(str))["speaker"].unique() if "gender" in df else {}
-    males = sorted(map(str, by_gender.get("male", [])))
-    females = sorted(map(str, by_gender.get("female", [])))
-    if males and len(males) == len(females) and len(males) + len(females) == len(speakers):
-        return list(zip(males, females))
-    if len(speakers) % 2:
-        raise ValueError(f"{len(speakers)} speakers cannot be split into test pairs that cover each once")
-    return [(speakers[i], speakers[i + 1]) for i in range(0, len(speakers), 2)]
 
 
 def folds(protocol: Protocol, df: pd.DataFrame, base, seeds: Sequence[int] = SD_SEEDS) -> list[tuple[str, object]]:
@@ -71,7 +53,7 @@ def folds(protocol: Protocol, df: pd.DataFrame, base, seeds: Sequence[int] = SD_
     if protocol == "loso":
         return [(s, replace(base, split="loso", fold=s, test_speakers=None))
                 for s in sorted(df["speaker"].astype(str).unique())]
-    raise ValueError(f"protocol must be one of {PROTOCOLS}, got {protocol!r}")
+    raise ValueError(f"protocol must be one of {SPLITS}, got {protocol!r}")
 
 
 def seed_dir(fold_dir: Path, seed: int) -> Path:

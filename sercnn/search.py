@@ -123,15 +123,15 @@ def _as_hyperopt_point(point: dict) -> dict:
 def inner_problem(cfg: SearchConfig, df: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     """The outer training data and the inner split a trial runs on: ``(training part of df, overrides of
     the trial's RunConfig)``. The outer test speakers (or utterances) are not in the returned frame."""
-    from .experiment import RunConfig, make_split
+    from .config import RunConfig
 
     base = RunConfig(**cfg.base)
-    train_pos, _ = make_split(df, base)
+    train_pos, _ = splits.make_split(df, base)
     inner = df.iloc[train_pos].reset_index(drop=True)
     inner.attrs = {**df.attrs, "subset": f"the training part of the outer split ({_outer_name(base)})"}
     if base.split == "speaker-dependent":
         return inner, {"split": "speaker-dependent", "test_speakers": None, "fold": None}
-    val = cfg.validation_speakers or splits._draw_pair(inner, cfg.seed)
+    val = cfg.validation_speakers or splits.draw_pair(inner, cfg.seed)
     missing = sorted(set(map(str, val)) - set(inner["speaker"].astype(str)))
     if missing:
         raise ValueError(f"validation speaker(s) {missing} are not training speakers of the outer split")
@@ -237,7 +237,7 @@ def search(
         if {k: v for k, v in old.items() if k != "trials"} != {k: v for k, v in asdict(cfg).items() if k != "trials"}:
             raise ValueError(f"{out_dir} holds a search of another configuration; use a new folder")
     from .datasets import resolve_corpus
-    from .experiment import RunConfig
+    from .config import RunConfig
 
     base = RunConfig(**cfg.base)
     df = resolve_corpus(base.corpus, base.data_root)

@@ -9,8 +9,12 @@ file names, so the same split serves both networks.
 - :func:`leave_one_speaker_out`: one fold per speaker.
 - :func:`validation_split`: carves a validation set out of the training positions only (the held-out
   model-selection mode), so that the test set is touched once.
+- :func:`make_split`: the ``(train, test)`` positions a run's configuration names (its ``split``, ``seed``,
+  ``test_speakers``, ``fold``), one of :data:`SPLITS`.
+- :func:`speaker_pairs`: speaker-independent test pairs that test every speaker once (EmoDB:
+  :data:`EMODB_PAIRS`); :func:`draw_pair`: one female and one male speaker drawn with a seed.
 
-Notebooks: ``book/04_1d_cnn_lstm.ipynb``, ``book/05_2d_cnn_lstm.ipynb``.
+Notebooks: ``book/04_1d_cnn_lstm.ipynb``, ``book/05_2d_cnn_lstm.ipynb``, ``book/07_results.ipynb``.
 """
 
 from __future__ import annotations
@@ -21,10 +25,15 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
+from .config import SPLITS
+
 Split = tuple[np.ndarray, np.ndarray]
 
 #: Share of the utterances in the speaker-dependent test set (section 4.1).
 TEST_SIZE = 0.2
+#: EmoDB's five male+female test pairs (section 4.2 trains on 8 speakers and tests on 2): every speaker is
+#: tested once.
+EMODB_PAIRS = (("03", "08"), ("10", "09"), ("11", "13"), ("12", "14"), ("15", "16"))
 #: Share of the training utterances held out for model selection in ``held-out`` mode.
 VALIDATION_SIZE = 0.1
 
@@ -46,7 +55,7 @@ def speaker_independent(df: pd.DataFrame, seed: int, test_speakers: Sequence[str
     """
     speakers = sorted(df["speaker"].astype(str).unique())
     if test_speakers is None:
-        test_speakers = _draw_pair(df, seed)
+        test_speakers = draw_pair(df, seed)
     test_speakers = [str(s) for s in test_speakers]
     unknown = sorted(set(test_speakers) - set(speakers))
     if unknown:
@@ -57,13 +66,52 @@ def speaker_independent(df: pd.DataFrame, seed: int, test_speakers: Sequence[str
     return np.flatnonzero(~is_test), np.flatnonzero(is_test)
 
 
-def _draw_pair(df: pd.DataFrame, seed: int) -> list[str]:
+def draw_pair(df: pd.DataFrame, seed: int) -> list[str]:
+    """Two speakers drawn with ``seed``: one female and one male where the manifest has both, else any two
+    (the test speakers of :func:`speaker_independent`, the validation speakers of ``sercnn.search``)."""
     rng = np.random.default_rng(seed)
     by_gender = df.groupby("gender", observed=True)["speaker"].unique()
     if {"female", "male"} <= set(by_gender.index):
         return [str(rng.choice(sorted(by_gender[g]))) for g in ("female", "male")]
     speakers = sorted(df["speaker"].astype(str).unique())
     return [str(s) for s in rng.choice(speakers, size=2, replace=False)]
+
+
+def speaker_pairs(df: pd.DataFrame) -> list[tuple[str, str]]:
+    """Test pairs that cover every speaker once: EmoDB's :data:`EMODB_PAIRS`; otherwise males and females
+    in sorted order, zipped (IEMOCAP: the two actors of each session), else consecutive speakers.
+
+    Notebook: ``book/07_results.ipynb`` (the folds of the speaker-independent protocol).
+    """
+    speakers = sorted(df["speaker"].astype(str).unique())
+    if set(speakers) == {s for pair in EMODB_PAIRS for s in pair}:
+        return [tuple(p) for p in EMODB_PAIRS]
+    by_gender = df.groupby(df["gender"].astype(str))["speaker"].unique() if "gender" in df else {}
+    males = sorted(map(str, by_gender.get("male", [])))
+    females = sorted(map(str, by_gender.get("female", [])))
+    if males and len(males) == len(females) and len(males) + len(females) == len(speakers):
+        return list(zip(males, females))
+    if len(speakers) % 2:
+        raise ValueError(f"{len(speakers)} speakers cannot be split into test pairs that cover each once")
+    return [(speakers[i], speakers[i + 1]) for i in range(0, len(speakers), 2)]
+
+
+def make_split(df: pd.DataFrame, cfg) -> Split:
+    """``(train, test)`` positions for the split a configuration names (a ``RunConfig`` or
+    ``BaselineConfig``: its ``split``, ``seed``, ``test_speakers`` and, for ``loso``, ``fold``).
+
+    Notebooks: ``book/04_1d_cnn_lstm.ipynb``, ``book/05_2d_cnn_lstm.ipynb`` (through ``experiment.run``).
+    """
+    if cfg.split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, got {cfg.split!r}")
+    if cfg.split == "speaker-dependent":
+        return speaker_dependent(df, cfg.seed)
+    if cfg.split == "speaker-independent":
+        return speaker_independent(df, cfg.seed, cfg.test_speakers)
+    folds = dict(zip(sorted(df["speaker"].astype(str).unique()), leave_one_speaker_out(df)))
+    if str(cfg.fold) not in folds:
+        raise ValueError(f"fold {cfg.fold!r} is not a speaker of the corpus ({sorted(folds)})")
+    return folds[str(cfg.fold)]
 
 
 def leave_one_speaker_out(df: pd.DataFrame) -> list[Split]:

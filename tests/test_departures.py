@@ -39,7 +39,7 @@ def test_every_quotation_in_the_table_is_in_the_paper(paper_text):
 
 
 def test_shipped_defaults_are_the_current_constants(monkeypatch):
-    from sercnn import experiment, models, protocol, splits, training
+    from sercnn import experiment, models, splits, training
 
     table = departures.departures(None)
     expected = {
@@ -47,7 +47,7 @@ def test_shipped_defaults_are_the_current_constants(monkeypatch):
         "sercnn.training.PATIENCE": training.PATIENCE, "sercnn.training.LEARNING_RATE": training.LEARNING_RATE,
         "sercnn.training.OPTIMIZER": training.OPTIMIZER, "sercnn.training.BATCH_SIZE": training.BATCH_SIZE,
         "sercnn.training.MAX_EPOCHS": training.MAX_EPOCHS, "sercnn.experiment.PADDING": experiment.PADDING,
-        "sercnn.splits.VALIDATION_SIZE": splits.VALIDATION_SIZE, "sercnn.protocol.EMODB_PAIRS": protocol.EMODB_PAIRS,
+        "sercnn.splits.VALIDATION_SIZE": splits.VALIDATION_SIZE, "sercnn.splits.EMODB_PAIRS": splits.EMODB_PAIRS,
         "sercnn.experiment.RunConfig.seconds": experiment.RunConfig().seconds,
         "sercnn.experiment.RunConfig.precision": experiment.RunConfig().precision,
         "sercnn.experiment.RunConfig.selection": experiment.RunConfig().selection,

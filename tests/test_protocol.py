@@ -11,30 +11,13 @@ import pandas as pd
 import pytest
 
 from sercnn.experiment import RunConfig
-from sercnn.protocol import EMODB_PAIRS, folds, mean_sd, run_protocol, speaker_pairs, summarise
+from sercnn.protocol import folds, mean_sd, run_protocol, summarise
 
 QUICK = dict(corpus="synthetic", model="2d", epochs=1, max_per_speaker_class=1, seconds=4.064)
 
 
 def _speakers(names, genders):
     return pd.DataFrame({"speaker": names, "gender": genders, "emotion": ["anger"] * len(names)})
-
-
-def test_emodb_pairs_test_every_speaker_once(emodb):
-    pairs = speaker_pairs(emodb)
-    assert pairs == [tuple(p) for p in EMODB_PAIRS]
-    tested = [s for p in pairs for s in p]
-    assert sorted(tested) == sorted(emodb["speaker"].astype(str).unique())
-    genders = emodb.groupby("speaker", observed=True)["gender"].first()
-    assert all({genders[a], genders[b]} == {"male", "female"} for a, b in pairs)
-
-
-def test_other_corpora_pair_males_with_females():
-    df = _speakers(["Ses01F", "Ses01M", "Ses02F", "Ses02M"], ["female", "male", "female", "male"])
-    assert speaker_pairs(df) == [("Ses01M", "Ses01F"), ("Ses02M", "Ses02F")]
-    odd = _speakers(["a", "b", "c"], ["male", "male", "female"])
-    with pytest.raises(ValueError, match="3 speakers"):
-        speaker_pairs(odd)
 
 
 def test_folds_of_each_protocol():

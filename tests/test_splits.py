@@ -1,4 +1,5 @@
-"""Splits: speaker-dependent, speaker-independent and LOSO; no speaker on both sides where it matters."""
+"""Splits: speaker-dependent, speaker-independent and LOSO; no speaker on both sides where it matters; the
+split a configuration names; test pairs that cover every speaker once."""
 
 from __future__ import annotations
 
@@ -90,3 +91,59 @@ def test_speaker_independent_without_gender():
     train, test = splits.speaker_independent(df, 0)
     assert len(splits.speakers_of(df, test)) == 2
     _no_shared_speaker(df, train, test)
+
+
+def _speakers(names, genders):
+    return pd.DataFrame({"speaker": names, "gender": genders, "emotion": ["anger"] * len(names)})
+
+
+def test_emodb_pairs_test_every_speaker_once(emodb):
+    pairs = splits.speaker_pairs(emodb)
+    assert pairs == [tuple(p) for p in splits.EMODB_PAIRS]
+    tested = [s for p in pairs for s in p]
+    assert sorted(tested) == sorted(emodb["speaker"].astype(str).unique())
+    genders = emodb.groupby("speaker", observed=True)["gender"].first()
+    assert all({genders[a], genders[b]} == {"male", "female"} for a, b in pairs)
+
+
+def test_other_corpora_pair_males_with_females():
+    df = _speakers(["Ses01F", "Ses01M", "Ses02F", "Ses02M"], ["female", "male", "female", "male"])
+    assert splits.speaker_pairs(df) == [("Ses01M", "Ses01F"), ("Ses02M", "Ses02F")]
+    odd = _speakers(["a", "b", "c"], ["male", "male", "female"])
+    with pytest.raises(ValueError, match="3 speakers"):
+        splits.speaker_pairs(odd)
+
+
+def test_make_split_follows_the_configuration(emodb):
+    from types import SimpleNamespace as Cfg
+
+    sd = splits.make_split(emodb, Cfg(split="speaker-dependent", seed=3, test_speakers=None, fold=None))
+    assert all(np.array_equal(a, b) for a, b in zip(sd, splits.speaker_dependent(emodb, 3)))
+    train, test = splits.make_split(emodb, Cfg(split="speaker-independent", seed=0, test_speakers=["03", "08"],
+                                               fold=None))
+    assert splits.speakers_of(emodb, test) == ["03", "08"]
+    train, test = splits.make_split(emodb, Cfg(split="loso", seed=0, test_speakers=None, fold="11"))
+    assert splits.speakers_of(emodb, test) == ["11"] and "11" not in splits.speakers_of(emodb, train)
+    with pytest.raises(ValueError, match="not a speaker"):
+        splits.make_split(emodb, Cfg(split="loso", seed=0, test_speakers=None, fold="99"))
+    with pytest.raises(ValueError, match="split must be one of"):
+        splits.make_split(emodb, Cfg(split="cross-corpus", seed=0, test_speakers=None, fold=None))
+
+
+def test_draw_pair_is_a_female_and_a_male_seeded(emodb):
+    pair = splits.draw_pair(emodb, 5)
+    genders = emodb.groupby("speaker", observed=True)["gender"].first()
+    assert [genders[s] for s in pair] == ["female", "male"] and pair == splits.draw_pair(emodb, 5)
+    no_gender = _speakers(["a", "b", "c"], ["x", "y", "z"])
+    assert len(set(splits.draw_pair(no_gender, 0))) == 2
+
+
+def test_split_names_exist_once():
+    from sercnn import cli, config, protocol
+
+    assert splits.SPLITS is config.SPLITS
+    assert protocol.SPLITS is config.SPLITS
+    parser = cli._parser()
+    sub = next(a for a in parser._actions if a.dest == "command").choices
+    choices = {a.dest: a.choices for name in ("train", "protocol") for a in sub[name]._actions}
+    assert tuple(choices["split"]) == splits.SPLITS and tuple(choices["protocol"]) == splits.SPLITS

@@ -122,11 +122,11 @@ ROWS: tuple[Departure, ...] = (
               "The paper splits the data in two sets only; choosing the model on neither test set nor test "
               "speakers needs a third, carved from the training speakers' utterances.",
               "`sercnn.splits.VALIDATION_SIZE`; chapter 5"),
-    Departure("speaker-independent test pairs", "test pairs", "sercnn.protocol.EMODB_PAIRS", _folds,
+    Departure("speaker-independent test pairs", "test pairs", "sercnn.splits.EMODB_PAIRS", _folds,
               "paper silent",
               "The paper does not say which two speakers it tested on (its figures fit the pair 12 + 15 only, "
               "chapter 7); the protocol tests five male + female pairs that cover every speaker once.",
-              "`sercnn.protocol.EMODB_PAIRS`; `sercnn.book.results.split_arithmetic`; chapter 7"),
+              "`sercnn.splits.EMODB_PAIRS`; `sercnn.book.results.split_arithmetic`; chapter 7"),
 )
 
 
