@@ -140,7 +140,7 @@ NORMALISE_NOTES = {
 
 #: Where each network's input gets its zero padding (the paper does not say). 2D: after the speech, because
 #: Table 2's pooling keeps only the first 128 of the 251 frames (about 4.1 s; 2P1-2P4 round down; the
-#: convolutions reach frame 170, about 5.5 s: ``models.receptive_fields``), so
+#: convolutions reach frame 170, about 5.5 s: ``geometry.receptive_fields``), so
 #: padding before a short clip would push it out of what the network sees. 1D: before the speech, because
 #: the LSTM 1L reads 500 steps in time order and only its last state reaches the classifier: after a 2 s
 #: clip padded at the end it has read 375 steps of silence, which drive it to the same state whatever came
@@ -265,7 +265,7 @@ def run(
     timings["evaluation_s"] = time.perf_counter() - t0
     timings["total_s"] = time.perf_counter() - t_total
 
-    from .models import layer_table
+    from .geometry import layer_table
     from .paper import reference
 
     protocol = {"loso": "leave-one-speaker-out"}.get(cfg.split, cfg.split)

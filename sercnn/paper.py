@@ -5,6 +5,24 @@ Zhao, Mao & Chen (2019), Biomedical Signal Processing and Control 47, 312-323, s
 
 from __future__ import annotations
 
+#: Tables 1 (section 3.2) and 2 (section 3.3), "Output Dim" column, as the paper prints it, keyed by the
+#: network's dimension (1, 2) and layer: (the divisors of each spatial axis, kernels). Table 1: L/4^k x kernels;
+#: Table 2: M/d x N/d x kernels. Quoted, not computed (``sercnn.geometry.paper_table`` sets them beside Keras).
+PAPER_OUTPUT_DIMS = {
+    1: {
+        "1LFLB1_conv": ((1,), 64), "1LFLB1_pool": ((4,), 64),
+        "1LFLB2_conv": ((4,), 64), "1LFLB2_pool": ((16,), 64),
+        "1LFLB3_conv": ((16,), 128), "1LFLB3_pool": ((64,), 128),
+        "1LFLB4_conv": ((64,), 128), "1LFLB4_pool": ((256,), 128),
+    },
+    2: {
+        "2LFLB1_conv": ((1, 1), 64), "2LFLB1_pool": ((2, 2), 64),
+        "2LFLB2_conv": ((2, 2), 64), "2LFLB2_pool": ((8, 8), 64),
+        "2LFLB3_conv": ((8, 8), 128), "2LFLB3_pool": ((32, 32), 128),
+        "2LFLB4_conv": ((32, 32), 128), "2LFLB4_pool": ((128, 128), 128),
+    },
+}
+
 #: Table 7(a), "average accuracy" (%), keyed by (corpus, protocol, network).
 TABLE_7A = {
     ("emodb", "speaker-dependent", "1d"): 92.34,

@@ -7,18 +7,18 @@ import keras
 import numpy as np
 import pytest
 
-from sercnn import models
+from sercnn import geometry
 from sercnn.book import exercises, lflb_reference
-from sercnn.models import (
+from sercnn.geometry import (
+    LayerGeometry,
     block_shapes,
-    build_1d_cnn_lstm,
-    build_2d_cnn_lstm,
     layer_table,
     lflb_geometry,
     model_geometry,
     output_length,
     receptive_fields,
 )
+from sercnn.models import build_1d_cnn_lstm, build_2d_cnn_lstm
 
 
 def test_conv1d_reference_is_the_papers_convolution():
@@ -57,6 +57,16 @@ def test_lflb_reference_matches_keras(dim, training):
     assert set(diffs) == {"conv", "bn", "elu", "pool"}
     assert max(diffs.values()) < 1e-4, diffs
     assert outputs["pool"].shape == ((3, 4, 4) if dim == 1 else (3, 4, 5, 4))
+
+
+def test_geometry_needs_no_keras():
+    import subprocess
+    import sys
+
+    code = ("import sys, sercnn.geometry as g; g.receptive_field_table(g.lflb_geometry(2), (128, 251, 1)); "
+            "print(sorted(m for m in ('keras', 'tensorflow', 'jax', 'torch') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
 
 
 def test_output_length_matches_keras_formula():
@@ -130,7 +140,7 @@ def test_receptive_fields_match_perturbations(dim, input_shape, pools, padding):
                                                                                       padding=g.padding)(x)
     model = keras.Model(inputs, x)
     assert model_geometry(model) == [
-        models.LayerGeometry(m.name, g.kind, g.kernel, g.stride, g.padding, g.channels)
+        LayerGeometry(m.name, g.kind, g.kernel, g.stride, g.padding, g.channels)
         for m, g in zip([lay for lay in model.layers if "conv" in lay.name or "pool" in lay.name], geometry)
     ]
     field = receptive_fields(geometry, input_shape)[-1]
@@ -145,16 +155,16 @@ def test_receptive_fields_match_perturbations(dim, input_shape, pools, padding):
 
 
 def test_tables_of_the_chapter(built):
-    table = models.paper_table(built[2][0], (128, 251, 1))
+    table = geometry.paper_table(built[2][0], (128, 251, 1))
     assert table.loc["2LFLB4_pool", "paper's output dim"] == "M/128 × N/128 × 128"
     assert table.loc["2LFLB4_pool", "built model"] == "1 × 1 × 128"
     assert table["agrees (rounded down)"].all()
-    fields = models.receptive_field_table(lflb_geometry(1), (128000, 1))
+    fields = geometry.receptive_field_table(lflb_geometry(1), (128000, 1))
     assert fields.loc["1LFLB4_pool", "field (ms)"] == pytest.approx(426 / 16)
-    fields2 = models.receptive_field_table(lflb_geometry(2), (128, 251, 1))
+    fields2 = geometry.receptive_field_table(lflb_geometry(2), (128, 251, 1))
     assert fields2.loc["2LFLB4_pool", "field (s)"] == pytest.approx((213 * 512 + 2048) / 16000)
     assert fields2.loc["2LFLB4_pool", "frames seen"] == "0–170"
-    shapes = models.shape_table(lflb_geometry(1), (128000, 1))
+    shapes = geometry.shape_table(lflb_geometry(1), (128000, 1))
     assert shapes.loc["1LFLB4_pool", "time steps"] == 500
 
 
@@ -170,9 +180,9 @@ def test_plots_of_the_chapter():
     x2 = np.arange(16.0).reshape(4, 4)
     steps2 = lflb_reference.lflb_reference(x2[None, :, :, None], np.ones((3, 3, 1, 1)), [0.0], 1.0, 0.0, (2, 2))
     assert len(plots.plot_lflb_steps(x2, {k: v[0, ..., 0] for k, v in steps2.items()})) == 5
-    geometry, shape = lflb_geometry(2), (128, 251, 1)
+    layers, shape = lflb_geometry(2), (128, 251, 1)
     ax = plots.plot_shapes_and_fields(
-        models.shape_table(geometry, shape), models.receptive_field_table(geometry, shape), unit="frames"
+        geometry.shape_table(layers, shape), geometry.receptive_field_table(layers, shape), unit="frames"
     )
     assert ax.get_yscale() == "log"
     ax = plots.plot_seen_frames(np.zeros((128, 251)), (0, 170))

@@ -31,7 +31,7 @@ from sercnn.book.exercises import NOT_ANSWERED, Check  # noqa: E402
 from sercnn.book.lstm_reference import LSTMWeights, lstm_step  # noqa: E402
 from sercnn.evaluation import class_size_multiples  # noqa: E402
 from sercnn.features import CLIP_SECONDS, HOP_LENGTH, SAMPLE_RATE  # noqa: E402
-from sercnn.models import (  # noqa: E402
+from sercnn.geometry import (  # noqa: E402
     POOLS_1D,
     POOLS_2D,
     block_shapes,

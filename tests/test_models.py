@@ -13,7 +13,8 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from sercnn.models import build_1d_cnn_lstm, build_2d_cnn_lstm, layer_table, lflb  # noqa: E402
+from sercnn.geometry import layer_table  # noqa: E402
+from sercnn.models import build_1d_cnn_lstm, build_2d_cnn_lstm, lflb  # noqa: E402
 
 L = 128000
 M, N = 128, 251

@@ -204,7 +204,7 @@ def check_pool_length(pool_length: Callable[[int, int, str], int] | None) -> Che
     layer with size = stride ``pool`` on ``n`` inputs, ``padding`` "valid" or "same" (as Keras), eq. (5)."""
     if _unanswered(pool_length):
         return NOT_ANSWERED
-    from ..models import output_length
+    from ..geometry import output_length
 
     if not callable(pool_length):
         return _report(False, "", "pool_length should be a function pool_length(n, pool, padding) that returns a "
@@ -235,7 +235,7 @@ def check_receptive_field_block2(samples: int | None) -> Check:
     second LFLB (after 1P2), Table 1."""
     if _unanswered(samples):
         return NOT_ANSWERED
-    from ..models import lflb_geometry, receptive_fields
+    from ..geometry import lflb_geometry, receptive_fields
 
     want = receptive_fields(lflb_geometry(1))[3]["rf"][0]
     got = _integer(samples)
@@ -254,7 +254,7 @@ def check_lstm_steps_same(steps: int | None) -> Check:
     pooling layer used 'same' padding (Table 2's pools 2, 4, 4, 4)."""
     if _unanswered(steps):
         return NOT_ANSWERED
-    from ..models import block_shapes, lflb_geometry
+    from ..geometry import block_shapes, lflb_geometry
 
     frames = [shape[1] for name, shape in block_shapes(lflb_geometry(2, pool_padding="same"), (128, 251, 1))
               if name.endswith("pool")]
@@ -321,7 +321,7 @@ def check_lstm_sequence_length(steps_1d: int | None, steps_2d: int | None) -> Ch
     """Exercise ex-lstm-steps (book/03_lstm.ipynb): how many time steps the LSTM reads in the 1D network
     (an 8 s clip at 16 kHz, Table 1) and in the 2D network (a 128 x 251 log-mel spectrogram, Table 2)."""
     from ..features import CLIP_SECONDS, HOP_LENGTH, SAMPLE_RATE
-    from ..models import POOLS_1D, POOLS_2D
+    from ..geometry import POOLS_1D, POOLS_2D
 
     if _unanswered(steps_1d) and _unanswered(steps_2d):
         return NOT_ANSWERED

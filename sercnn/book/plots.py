@@ -273,7 +273,7 @@ def plot_lflb_steps(x, steps: dict, axes=None):
 def plot_shapes_and_fields(shapes: pd.DataFrame, fields: pd.DataFrame, ax=None, *, unit: str = "samples"):
     """Along the layers of the four LFLBs: the number of time steps each layer outputs (falls at every
     pooling) and the receptive field of one output in input time steps (grows at every layer); Tables
-    1 and 2, :func:`sercnn.models.shape_table` and :func:`sercnn.models.receptive_field_table`.
+    1 and 2, :func:`sercnn.geometry.shape_table` and :func:`sercnn.geometry.receptive_field_table`.
     ``unit``: "samples" (1D) or "frames" (2D). Returns the axes. Notebook: ``book/02_lflb.ipynb``."""
     ax = _axes(ax, figsize=(7.5, 3.6))
     names = list(shapes.index)
@@ -335,7 +335,7 @@ def plot_first_block(signal, activations, *, sample_rate: int = 16000, hop_lengt
 def plot_seen_frames(log_mel, seen: tuple[int, int], *, sample_rate: int = 16000, hop_length: int = 512, ax=None):
     """A log-mel spectrogram (mel bands x frames) with the frames that no output of the 2D network's last
     LFLB sees shaded: with Table 2's 'valid' pooling, 251 frames leave one time step whose receptive field
-    ends at frame ``seen[1]`` (:func:`sercnn.models.receptive_fields`). Returns the axes.
+    ends at frame ``seen[1]`` (:func:`sercnn.geometry.receptive_fields`). Returns the axes.
     Notebook: ``book/02_lflb.ipynb``."""
     ax = _axes(ax, figsize=(8, 3))
     log_mel = np.asarray(log_mel)

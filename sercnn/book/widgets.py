@@ -145,11 +145,11 @@ def lflb_shapes_table(dim: int = 1, kernel: int = 3, conv_stride: int = 1, first
                       pool: int = 4, pool_padding: str = "valid"):
     """Output shape and receptive field of each layer of four LFLBs (Tables 1 and 2) with another kernel
     size, convolution stride or pool size, on the paper's input (8 s: 128000 samples, or 128 x 251), by
-    :func:`sercnn.models.block_shapes` and :func:`sercnn.models.receptive_field_table` (no Keras model
+    :func:`sercnn.geometry.block_shapes` and :func:`sercnn.geometry.receptive_field_table` (no Keras model
     is built). ``first_pool`` defaults to the paper's (4 for 1D, 2 for 2D). Notebook: ``book/02_lflb.ipynb``."""
     import pandas as pd
 
-    from ..models import lflb_geometry, receptive_field_table, shape_table
+    from ..geometry import lflb_geometry, receptive_field_table, shape_table
 
     first_pool = first_pool or (4 if dim == 1 else 2)
     pools = [first_pool] + [pool] * 3
