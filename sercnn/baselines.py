@@ -96,11 +96,11 @@ def fit(x: np.ndarray, y: np.ndarray, groups: np.ndarray | None, c_grid=C_GRID, 
 
 def run(cfg: BaselineConfig, run_dir: str | Path, *, command: str | None = None, progress: bool = True) -> dict:
     """One baseline run into ``run_dir/record.json``, on the split ``cfg`` names; returns the record."""
-    from .evaluation import metrics
     from .datasets import resolve_corpus, subset, utterance_ids
+    from .evaluation import metrics
     from .experiment import NORMALISE_NOTES
-    from .splits import make_split
     from .features import standardise
+    from .splits import make_split
 
     t_total = time.perf_counter()
     run_dir = Path(run_dir)

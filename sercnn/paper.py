@@ -23,6 +23,18 @@ PAPER_OUTPUT_DIMS = {
     },
 }
 
+#: Section 3.5: IEMOCAP's prototypical improvised utterances per emotion ("Angry: 71, Excited: 178, ...", 1150 in
+#: all), of which the paper keeps the first six (``sercnn.datasets.iemocap.CLASSES``).
+IEMOCAP_COUNTS = {
+    "angry": 71,
+    "excited": 178,
+    "frustrated": 271,
+    "happy": 31,
+    "neutral": 328,
+    "sad": 265,
+    "surprised": 6,
+}
+
 #: Table 7(a), "average accuracy" (%), keyed by (corpus, protocol, network).
 TABLE_7A = {
     ("emodb", "speaker-dependent", "1d"): 92.34,

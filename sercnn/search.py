@@ -236,8 +236,8 @@ def search(
         old = json.loads(previous.read_text())["config"]
         if {k: v for k, v in old.items() if k != "trials"} != {k: v for k, v in asdict(cfg).items() if k != "trials"}:
             raise ValueError(f"{out_dir} holds a search of another configuration; use a new folder")
-    from .datasets import resolve_corpus
     from .config import RunConfig
+    from .datasets import resolve_corpus
 
     base = RunConfig(**cfg.base)
     df = resolve_corpus(base.corpus, base.data_root)

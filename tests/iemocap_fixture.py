@@ -8,20 +8,15 @@ len(TEMPLATES)]``: its consensus code and categorical evaluator lines. With the 
 ``sessions * dialogues * 2 speakers * (matching templates)``. Audio: 0.5 s, 16 kHz, mono, 16-bit tones with
 noise. Deterministic; about 0.1 s to write.
 
-The writer lives in the package (``sercnn.datasets.iemocap.write_example``), so that the book can show
-the loader on the same example; this module keeps the names the tests use.
+The writer lives in the package (``sercnn.datasets.iemocap_example``), so that the book can show the loader
+on the same example; this module adds what only the tests need.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from sercnn.datasets.iemocap import EXAMPLE_DURATION_S as DURATION_S
-from sercnn.datasets.iemocap import EXAMPLE_SAMPLE_RATE as SAMPLE_RATE
-from sercnn.datasets.iemocap import EXAMPLE_TEMPLATES as TEMPLATES
-from sercnn.datasets.iemocap import ExampleTemplate as Template
-from sercnn.datasets.iemocap import example_dialogues as dialogues
-from sercnn.datasets.iemocap import write_example
+from sercnn.datasets.iemocap_example import DURATION_S, SAMPLE_RATE, TEMPLATES, Template, dialogues, write_example
 
 __all__ = ["DURATION_S", "LABEL_OF_CODE", "SAMPLE_RATE", "TEMPLATES", "Template", "dialogues",
            "make_iemocap_fixture", "selected_templates"]

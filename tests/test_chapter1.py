@@ -19,8 +19,9 @@ from sercnn.book import plots
 from sercnn.book.exercises import NOT_ANSWERED, check_frame_count, check_padding_fraction
 from sercnn.datasets import load_iemocap, overview
 from sercnn.datasets.emodb import CLASSES
-from sercnn.datasets.iemocap import PAPER_COUNTS, write_example
+from sercnn.datasets.iemocap_example import write_example
 from sercnn.features import CLIP_SECONDS, HOP_LENGTH, SAMPLE_RATE, FeatureSettings, load_unpadded
+from sercnn.paper import IEMOCAP_COUNTS
 
 
 @pytest.fixture(autouse=True)
@@ -199,7 +200,7 @@ def test_audio_players_embed_each_file(tiny):
 def test_write_example_is_read_by_load_iemocap(tmp_path):
     root = write_example(tmp_path / "IEMOCAP_full_release")
     df = load_iemocap(tmp_path)  # the folder above IEMOCAP_full_release works too
-    assert set(df["emotion"].cat.categories) <= set(PAPER_COUNTS)
+    assert set(df["emotion"].cat.categories) <= set(IEMOCAP_COUNTS)
     assert (root / "Session5" / "dialog" / "EmoEvaluation" / "Ses05F_impro01.txt").is_file()
     assert df["dialogue"].str.contains("_impro").all()
     assert df["speaker"].nunique() == 10

@@ -6,10 +6,10 @@ and its audio in ``Session{n}/sentences/wav/<dialogue>/<utterance>.wav`` (16 kHz
 licensed: this module reads the user's own copy and downloads nothing.
 
 The paper's selection (section 3.5): the *prototypical* utterances, those with "complete agreement on the
-affective state from evaluators", of the *improvised* dialogues, 1150 in all (Angry 71, Excited 178,
-Frustrated 271, Happy 31, Neutral 328, Sad 265, Surprise 6), of which only angry, excited, frustrated,
-happy, neutral and sad are used (1144 utterances; the rows of Tables 4 and 6 are percentages of exactly
-these counts, e.g. 1.41 % = 1/71 angry: a check for a real copy).
+affective state from evaluators", of the *improvised* dialogues, 1150 in all (per emotion:
+:data:`sercnn.paper.IEMOCAP_COUNTS`), of which only angry, excited, frustrated, happy, neutral and sad are
+used (1144 utterances; the rows of Tables 4 and 6 are percentages of exactly these counts, e.g. 1.41 % = 1/71
+angry: a check for a real copy).
 
 ``agreement="all"`` implements "complete agreement" as: the utterance's consensus code is one of the
 selected classes and *every* categorical evaluator line (``C-*``) of the utterance lists that label among
@@ -75,17 +75,6 @@ EVALUATOR_LABELS = {
 }
 
 AGREEMENTS = ("all", "majority")
-
-#: The paper's counts of prototypical improvised utterances (section 3.5).
-PAPER_COUNTS = {
-    "angry": 71,
-    "excited": 178,
-    "frustrated": 271,
-    "happy": 31,
-    "neutral": 328,
-    "sad": 265,
-    "surprised": 6,
-}
 
 LABEL_FILE_PATTERN = re.compile(r"^Ses0[1-5][FM]_(impro|script)[0-9A-Za-z_]*\.txt$")
 UTTERANCE_PATTERN = re.compile(
@@ -423,125 +412,9 @@ def _find_base(root: Path) -> Path | None:
     return None
 
 
-
-
 def _missing_message(root: Path) -> str:
     what = "does not exist" if not root.exists() else "holds no Session1 .. Session5 folders"
     return (
         f"IEMOCAP not found: {root} {what}; IEMOCAP is licensed (request it at {URL}), so point root at your "
         "copy's IEMOCAP_full_release folder, the one that holds Session1 to Session5."
     )
-
-
-# --- A generated example with IEMOCAP's layout (not IEMOCAP data) ------------------------------------------
-# The book (book/01_data.ipynb) shows how load_iemocap reads a copy on a small example written here, and
-# the tests (tests/iemocap_fixture.py) use the same writer. The audio is tones with noise, not speech.
-
-#: Sample rate and length of every utterance of the generated example.
-EXAMPLE_SAMPLE_RATE = 16_000
-EXAMPLE_DURATION_S = 0.5
-
-
-@dataclass(frozen=True)
-class ExampleTemplate:
-    """One kind of example utterance: consensus code, external evaluators' labels, the speaker's
-    self-evaluation, and valence/arousal/dominance."""
-
-    code: str
-    external: tuple[str, ...]  # one "Label; Label;" string per C-E evaluator
-    self_eval: str | None  # the C-F1 / C-M1 line of the speaker, or None
-    vad: tuple[float, float, float]
-
-
-#: The k-th utterance of a speaker in a dialogue of the example follows ``EXAMPLE_TEMPLATES[k % 11]``.
-EXAMPLE_TEMPLATES: tuple[ExampleTemplate, ...] = (
-    # 0: everyone agrees (the self-evaluator gives two labels, one of them the consensus)
-    ExampleTemplate("neu", ("Neutral;", "Neutral;", "Neutral;"), "Neutral; Frustration;", (2.5, 2.5, 2.5)),
-    # 1: everyone agrees
-    ExampleTemplate("ang", ("Anger;", "Anger;", "Anger;"), None, (1.5, 4.0, 4.5)),
-    # 2: one external evaluator dissents: in with "majority", out with "all"
-    ExampleTemplate("fru", ("Frustration;", "Frustration; Anger;", "Anger;"), None, (2.0, 3.0, 3.0)),
-    # 3: no majority
-    ExampleTemplate("xxx", ("Neutral;", "Sadness;", "Excited;"), None, (2.5, 3.0, 3.0)),
-    # 4: the external evaluators agree, the speaker's self-evaluation dissents
-    ExampleTemplate("sad", ("Sadness;", "Sadness;", "Sadness;"), "Neutral;", (1.5, 2.0, 2.0)),
-    # 5: everyone agrees (one evaluator gives two labels)
-    ExampleTemplate("exc", ("Excited;", "Excited; Happiness;", "Excited;"), None, (4.0, 4.0, 3.0)),
-    # 6: everyone agrees
-    ExampleTemplate("hap", ("Happiness;", "Happiness;", "Happiness;"), "Happiness;", (4.5, 3.0, 3.0)),
-    # 7: a class the paper leaves out
-    ExampleTemplate("sur", ("Surprise;", "Surprise;", "Surprise;"), None, (3.5, 4.0, 3.0)),
-    # 8: "other" is never a class
-    ExampleTemplate("oth", ("Other;", "Other;", "Neutral;"), None, (3.0, 3.0, 3.0)),
-    # 9, 10: everyone agrees, so that the default selection has all six of the paper's classes
-    ExampleTemplate("fru", ("Frustration;", "Frustration;", "Frustration;"), None, (2.0, 3.5, 3.5)),
-    ExampleTemplate("sad", ("Sadness;", "Sadness;", "Sadness;"), "Sadness;", (1.5, 1.5, 2.0)),
-)
-
-
-def example_dialogues(session: int) -> list[str]:
-    """The dialogue names of a session of the example: two improvised, one scripted."""
-    return [f"Ses{session:02d}F_impro01", f"Ses{session:02d}M_impro02", f"Ses{session:02d}F_script01_1"]
-
-
-def write_example(root: str | Path, *, sessions: int = 5, utterances_per_speaker: int = len(EXAMPLE_TEMPLATES)) -> Path:
-    """Write a small generated corpus with IEMOCAP's folder and label-file layout into ``root`` and return it.
-
-    ``root/Session{n}/dialog/EmoEvaluation/<dialogue>.txt`` holds the labels and
-    ``root/Session{n}/sentences/wav/<dialogue>/<utterance>.wav`` the audio, as in IEMOCAP; each session has
-    the dialogues of :func:`example_dialogues`, both actors speaking ``utterances_per_speaker`` utterances
-    in each, the k-th following ``EXAMPLE_TEMPLATES[k % len(EXAMPLE_TEMPLATES)]``. The audio is 0.5 s of
-    16 kHz tones with noise: **not IEMOCAP data**, only its layout, so that :func:`load_iemocap` can be shown
-    and tested without the licensed corpus. Deterministic; about 0.1 s.
-
-    Notebook: ``book/01_data.ipynb``.
-    """
-    import numpy as np
-
-    root = Path(root)
-    rng = np.random.default_rng(0)
-    t = np.arange(int(EXAMPLE_SAMPLE_RATE * EXAMPLE_DURATION_S)) / EXAMPLE_SAMPLE_RATE
-    n_templates = len(EXAMPLE_TEMPLATES)
-    for n in range(1, sessions + 1):
-        eval_dir = root / f"Session{n}" / "dialog" / "EmoEvaluation"
-        eval_dir.mkdir(parents=True, exist_ok=True)
-        for d, dialogue in enumerate(example_dialogues(n)):
-            wav_dir = root / f"Session{n}" / "sentences" / "wav" / dialogue
-            wav_dir.mkdir(parents=True, exist_ok=True)
-            blocks = ["% [START_TIME - END_TIME] TURN_NAME EMOTION [V, A, D]\n"]
-            clock = 1.0
-            for k in range(utterances_per_speaker):
-                template = EXAMPLE_TEMPLATES[k % n_templates]
-                for gender in ("F", "M"):
-                    utterance = f"{dialogue}_{gender}{k:03d}"
-                    start, end = clock, clock + EXAMPLE_DURATION_S
-                    clock += 0.75
-                    blocks.append(_example_block(utterance, template, gender, start, end))
-                    freq = 150.0 + 20.0 * (k % n_templates) + (80.0 if gender == "F" else 0.0) + 5.0 * d
-                    audio = 0.3 * np.sin(2 * np.pi * freq * t) + 0.02 * rng.standard_normal(t.size)
-                    _write_example_wav(wav_dir / f"{utterance}.wav", audio)
-            (eval_dir / f"{dialogue}.txt").write_text("\n".join(blocks) + "\n", encoding="utf-8")
-    return root
-
-
-def _write_example_wav(path: Path, audio) -> None:
-    import io
-
-    import soundfile as sf
-
-    # Through memory: soundfile fsyncs every file it closes, which would make the example several times slower.
-    buffer = io.BytesIO()
-    sf.write(buffer, audio.astype("float32"), EXAMPLE_SAMPLE_RATE, format="WAV", subtype="PCM_16")
-    path.write_bytes(buffer.getvalue())
-
-
-def _example_block(utterance: str, template: ExampleTemplate, gender: str, start: float, end: float) -> str:
-    v, a, d = template.vad
-    lines = [f"[{start:.4f} - {end:.4f}]\t{utterance}\t{template.code}\t[{v:.4f}, {a:.4f}, {d:.4f}]"]
-    for i, labels in enumerate(template.external, start=1):
-        lines.append(f"C-E{i}:\t{labels}\t()")
-    if template.self_eval is not None:
-        lines.append(f"C-{gender}1:\t{template.self_eval}\t(curious)")
-    for i in range(1, len(template.external) + 1):
-        lines.append(f"A-E{i}:\tval {round(v)}; act {round(a)}; dom  {round(d)};\t()")
-    return "\n".join(lines) + "\n"
