@@ -12,8 +12,6 @@ Notebook: ``book/07_results.ipynb``.
 
 from __future__ import annotations
 
-import shlex
-import sys
 import time
 import warnings
 from dataclasses import asdict, dataclass, field
@@ -23,6 +21,7 @@ from typing import Literal
 import numpy as np
 
 from . import records, splits
+from .commands import config_command
 from .datasets import class_names, describe, labels
 from .features import FeatureSettings, extract
 
@@ -132,7 +131,7 @@ def run(cfg: BaselineConfig, run_dir: str | Path, *, command: str | None = None,
         "run": run_dir.name,
         "created": created,
         "finished": records.now(),
-        "command": command or shlex.join([Path(sys.executable).name, *sys.argv]),
+        "command": command or config_command(cfg),
         "git": records.git_commit(),
         "config": asdict(cfg),
         "corpus": {

@@ -54,6 +54,12 @@ def _add_run_options(t: argparse.ArgumentParser, *, split: bool = True, models: 
                    help="1d: raw 8 s audio, Table 1; 2d: 128 x 251 log-mel spectrogram, Table 2"
                    + ("; svm-compare, svm-egemaps: openSMILE ComParE_2016 or eGeMAPSv02 functionals with a "
                       "linear SVM (sercnn.baselines)" if len(models) > 2 else "") + " (default: %(default)s)")
+    if len(models) > 2:
+        from .config import C_GRID
+
+        g.add_argument("--c-grid", type=float, nargs="+", default=list(C_GRID), metavar="C",
+                       help="svm-*: the SVM penalties C that the cross-validation inside the training data chooses "
+                       "from (default: %(default)s)")
     if split:
         g.add_argument("--split", choices=["speaker-dependent", "speaker-independent", "loso"], default=d.split,
                        help="speaker-dependent: stratified random 80/20 of utterances; speaker-independent: 8 "
@@ -170,13 +176,14 @@ def _parser() -> argparse.ArgumentParser:
 
     t = sub.add_parser(
         "train",
-        help="train a network and write a run record",
+        help="train a network (or the shallow baseline) and write a run record",
         description="Train the 1D or 2D CNN LSTM network on a corpus under one evaluation protocol, with "
-        "early stopping, and write the run record.",
+        "early stopping, and write the run record; --model svm-compare or svm-egemaps fits the shallow baseline "
+        "(sercnn.baselines) on the same split instead.",
         epilog=EPILOG_TRAIN,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    _add_run_options(t)
+    _add_run_options(t, models=("1d", "2d", "svm-compare", "svm-egemaps"))
     g = t.add_argument_group("output")
     g.add_argument("--runs-dir", default="runs", help="parent of run directories (default: %(default)s)")
     g.add_argument("--run-name", default=None,
@@ -386,8 +393,13 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
         run_dir = Path(args.resume)
         cfg = load_config(run_dir)
         created = False
+    elif args.model.startswith("svm-"):
+        from .baselines import BaselineConfig
+
+        cfg = _config_from(args, BaselineConfig)
     else:
         cfg = _config_from(args, argv=argv)
+    if not args.resume:
         name = args.run_name or (
             f"{cfg.corpus}-{cfg.model}-{cfg.split}-seed{cfg.seed}-{datetime.now():%Y%m%d-%H%M%S}"
         )
@@ -400,7 +412,12 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
     command = shlex.join(["python", "-m", "sercnn", *argv])
     print(f"run directory: {run_dir}")
     try:
-        record = run(cfg, run_dir, command=command, progress=not args.no_progress)
+        if args.model.startswith("svm-") and not args.resume:
+            from .baselines import run as run_baseline
+
+            record = run_baseline(cfg, run_dir, command=command, progress=not args.no_progress)
+        else:
+            record = run(cfg, run_dir, command=command, progress=not args.no_progress)
     except Exception:
         if created and not (run_dir / "checkpoint").exists():
             shutil.rmtree(run_dir, ignore_errors=True)  # nothing was trained: leave no empty run behind
@@ -422,9 +439,12 @@ def _print_summary(record: dict) -> None:
     s = record["split"]
     print(f"split: {s['protocol']}, seed {s['seed']}, test speakers {', '.join(s['test_speakers'])} "
           f"({s['n_test']} utterances); selection: {record['selection']['mode']}")
-    t = record["training"]
-    print(f"best epoch {t['best_epoch']} of {t['epochs_run']}, {t['train_seconds']:.0f} s "
-          f"({t['train_samples_per_second']:.1f} samples/s)")
+    if "training" in record:  # a network
+        t = record["training"]
+        print(f"best epoch {t['best_epoch']} of {t['epochs_run']}, {t['train_seconds']:.0f} s "
+              f"({t['train_samples_per_second']:.1f} samples/s)")
+    else:
+        print(f"{record['model']['name']}: {record['selection']['monitored']}")
     print(f"test accuracy {m['accuracy']:.2f} %, UAR {m['uar']:.2f} %")
     print(confusion_frame(m).round(2).to_string())
     paper = record.get("paper", {}).get("table_7b_validation")

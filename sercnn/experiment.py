@@ -17,8 +17,6 @@ Notebooks: ``book/04_1d_cnn_lstm.ipynb``, ``book/05_2d_cnn_lstm.ipynb``.
 from __future__ import annotations
 
 import json
-import shlex
-import sys
 import time
 import warnings
 from dataclasses import asdict, dataclass
@@ -29,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from . import models, records, splits, training
+from .commands import config_command
 from .datasets import class_names, describe, labels, load_corpus, resolve_corpus, subset, utterance_ids
 from .errors import AudioFormatWarning
 from .features import CLIP_SECONDS, FeatureSettings, SpeakerStandardizer, extract, scaler_from_dict
@@ -190,7 +189,7 @@ def run(
 
     t_total = time.perf_counter()
     run_dir = Path(run_dir)
-    start = {"command": command or shlex.join([Path(sys.executable).name, *sys.argv]),
+    start = {"command": command or config_command(cfg),
              "git": records.git_commit(), "at": records.now()}
     info = start_run(run_dir, cfg, start)
     timings: dict[str, float] = {}

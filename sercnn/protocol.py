@@ -248,6 +248,8 @@ def run_protocol(
     started = records.now()
     git = records.git_commit()  # the code at the start; each fold's record keeps its own
     out_dir = Path(out_dir)
+    command = command or protocol_command(protocol, base, out_dir, seeds=seeds, model_seeds=model_seeds, only=only,
+                                          search_trials=search_trials)
     if df is None:
         df = resolve_corpus(base.corpus, base.data_root)
     every = folds(protocol, df, base, seeds)
@@ -308,6 +310,18 @@ def run_protocol(
     }
     records.write_json(out_dir / SUMMARY_NAME, summary)
     return summary
+
+
+def protocol_command(protocol: Protocol, base, out_dir: str | Path, *, seeds: Sequence[int] = SD_SEEDS,
+                     model_seeds: int | None = None, only: Sequence[str] | None = None, search_trials: int = 0) -> str:
+    """The ``python -m sercnn protocol`` command of a protocol run (:func:`sercnn.commands.config_command`), for
+    the summary and the fold records of a protocol started from Python rather than the command line."""
+    from .commands import config_command
+
+    split_seeds = list(seeds) if protocol == "speaker-dependent" and tuple(seeds) != SD_SEEDS else None
+    return config_command(base, "protocol", positional=[protocol], options={
+        "--split-seeds": split_seeds, "--seeds": model_seeds, "--only": list(only) if only else None,
+        "--search-trials": search_trials or None, "--out": str(out_dir)})
 
 
 def _kept_summary(out_dir: Path, base, runs: list, complete: bool) -> dict | None:

@@ -39,7 +39,6 @@ import pandas as pd
 
 from . import records, splits, training
 from .engines import Engine
-from .features import CLIP_SECONDS
 
 #: Batch sizes the search chooses from.
 BATCH_SIZES = (8, 16, 32, 64)
@@ -231,6 +230,7 @@ def search(
     t0 = time.perf_counter()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    command = command or search_command(cfg, out_dir)
     previous = out_dir / SEARCH_FILE
     if previous.exists():
         old = json.loads(previous.read_text())["config"]
@@ -350,25 +350,24 @@ def _write_summary(out_dir, cfg, trials, overrides, df, base, command, seconds, 
 
 
 def final_command(base, params: dict) -> str:
-    """The ``python -m sercnn train`` command that trains the best configuration on the outer split."""
-    parts = ["python -m sercnn train", f"--corpus {base.corpus}", f"--model {base.model}", f"--split {base.split}"]
-    if base.test_speakers:
-        parts.append("--test-speakers " + " ".join(base.test_speakers))
-    if base.fold:
-        parts.append(f"--fold {base.fold}")
-    if base.seconds != CLIP_SECONDS:
-        parts.append(f"--seconds {base.seconds:g}")
-    if base.max_per_speaker_class:
-        parts.append(f"--max-per-speaker-class {base.max_per_speaker_class} --epochs {base.epochs}")
-    if base.precision != "float32":
-        parts.append(f"--precision {base.precision}")
-    parts += [f"--seed {base.seed}", f"--optimizer {params['optimizer']}",
-              f"--learning-rate {params['learning_rate']:.3g}", f"--batch-size {params['batch_size']}",
-              f"--l2-weight {params['l2_weight']:.3g}", f"--bn-momentum {params['bn_momentum']:.3f}",
-              f"--dropout {params['dropout']:.3f}"]
-    if params.get("augment"):
-        parts.append("--augment")
-    return " ".join(parts)
+    """The ``python -m sercnn train`` command that trains the best configuration on the outer split: the outer
+    configuration with the trial's hyperparameters (:func:`sercnn.commands.config_command`).
+
+    Notebook: ``book/06_hyperopt.ipynb``.
+    """
+    from .commands import config_command
+
+    return config_command(dataclasses.replace(base, **params))
+
+
+def search_command(cfg: SearchConfig, out_dir: str | Path) -> str:
+    """The ``python -m sercnn search`` command of a search (for one started from Python)."""
+    from .commands import config_command
+    from .config import RunConfig
+
+    return config_command(RunConfig(**cfg.base), "search", options={
+        "--trials": cfg.trials, "--algo": cfg.algo, "--validation-speakers": cfg.validation_speakers,
+        "--out": str(out_dir)})
 
 
 def load_search(folder: str | Path) -> dict:
