@@ -14,55 +14,19 @@ from __future__ import annotations
 
 import time
 import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 
 from . import records, splits
 from .commands import config_command
+from .config import BASELINES, C_GRID, BaselineConfig
 from .datasets import class_names, describe, labels
 from .features import FeatureSettings, extract
 
-#: Baseline names (``--model``) and the openSMILE feature set each uses.
-BASELINES = {"svm-compare": "ComParE_2016", "svm-egemaps": "eGeMAPSv02"}
-#: Candidate SVM penalties; the inner cross-validation picks one per fold.
-C_GRID = (1e-4, 1e-3, 1e-2, 1e-1, 1.0)
 #: Folds of the inner cross-validation on the training data.
 INNER_FOLDS = 5
-
-
-@dataclass
-class BaselineConfig:
-    """What decides a baseline run (the split fields mean what they mean in ``experiment.RunConfig``)."""
-
-    corpus: str = "emodb"
-    data_root: str | None = None
-    model: Literal["svm-compare", "svm-egemaps"] = "svm-compare"
-    split: str = "speaker-independent"
-    test_speakers: list[str] | None = None
-    fold: str | None = None
-    seed: int = 0
-    max_per_speaker_class: int | None = None
-    c_grid: list[float] = field(default_factory=lambda: list(C_GRID))
-    normalise: Literal["train", "speaker"] = "train"  # speaker: each speaker's functionals by its own statistics
-    model_seed: int | None = None  # the SVM's seed (inner folds, solver); None: seed. Set by protocol --seeds
-    n_jobs: int | None = None
-
-    @property
-    def effective_model_seed(self) -> int:
-        return self.seed if self.model_seed is None else self.model_seed
-
-    def __post_init__(self) -> None:
-        if self.model not in BASELINES:
-            raise ValueError(f"baseline model must be one of {sorted(BASELINES)}, got {self.model!r}")
-        if self.split not in ("speaker-dependent", "speaker-independent", "loso"):
-            raise ValueError(f"unknown split {self.split!r}")
-        if self.split == "loso" and self.fold is None:
-            raise ValueError("a loso run needs fold= (the test speaker)")
-        if self.normalise not in ("train", "speaker"):
-            raise ValueError(f"normalise must be 'train' or 'speaker', got {self.normalise!r}")
 
 
 def make_classifier(c: float = 1e-2, seed: int = 0):

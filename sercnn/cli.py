@@ -15,7 +15,8 @@ from datetime import datetime
 from pathlib import Path
 
 from . import __version__
-from .experiment import RunConfig
+from .config import BASELINES, CORPUS_CHOICES, NORMALISE, OPTIMIZERS, PRECISIONS, SELECTIONS, SPLITS, RunConfig
+from .progress import choose_mode
 
 EPILOG_TRAIN = """\
 examples:
@@ -36,7 +37,7 @@ def _add_run_options(t: argparse.ArgumentParser, *, split: bool = True, models: 
     (``split=False``: without --split, --test-speakers and --fold, which ``protocol`` sets per fold)."""
     d = RunConfig()
     g = t.add_argument_group("data")
-    g.add_argument("--corpus", choices=["emodb", "iemocap", "ravdess", "synthetic", "auto"], default=d.corpus,
+    g.add_argument("--corpus", choices=CORPUS_CHOICES, default=d.corpus,
                    help="emodb: Berlin EmoDB (downloaded and verified if missing); iemocap: your licensed "
                    "copy; ravdess: your copy of RAVDESS (CC BY-NC-SA 4.0, never downloaded), EmoDB's six shared "
                    "emotions at normal intensity; synthetic: a small corpus sercnn synthesises, not speech; "
@@ -61,7 +62,7 @@ def _add_run_options(t: argparse.ArgumentParser, *, split: bool = True, models: 
                        help="svm-*: the SVM penalties C that the cross-validation inside the training data chooses "
                        "from (default: %(default)s)")
     if split:
-        g.add_argument("--split", choices=["speaker-dependent", "speaker-independent", "loso"], default=d.split,
+        g.add_argument("--split", choices=SPLITS, default=d.split,
                        help="speaker-dependent: stratified random 80/20 of utterances; speaker-independent: 8 "
                        "speakers train, 2 test; loso: leave one speaker out, the one named by --fold "
                        "(default: %(default)s)")
@@ -69,7 +70,7 @@ def _add_run_options(t: argparse.ArgumentParser, *, split: bool = True, models: 
                        help="speaker-independent: the two test speakers (default: one female and one male drawn "
                        "with --seed)")
         g.add_argument("--fold", default=None, metavar="SPK", help="loso: the speaker left out for testing")
-    g.add_argument("--selection", choices=["held-out", "paper"], default=d.selection,
+    g.add_argument("--selection", choices=SELECTIONS, default=d.selection,
                    help="held-out: early stopping watches a validation set carved from the training speakers, "
                    "the test set is touched once; paper: it watches the test set, as the paper did "
                    "(optimistic) (default: %(default)s)")
@@ -87,7 +88,7 @@ def _add_run_options(t: argparse.ArgumentParser, *, split: bool = True, models: 
                    "see sercnn.experiment.WINDOW_SECONDS for shorter windows) (default: %(default)s)")
     g.add_argument("--seed", type=int, default=d.seed,
                    help="seeds the split, the weights and the batch order (default: %(default)s)")
-    g.add_argument("--normalise", choices=["train", "speaker"], default=d.normalise,
+    g.add_argument("--normalise", choices=NORMALISE, default=d.normalise,
                    help="train: standardise with statistics of the training utterances; speaker: each speaker "
                    "with its own statistics (uses the test speakers' unlabelled audio; said in the record) "
                    "(default: %(default)s)")
@@ -97,7 +98,7 @@ def _add_run_options(t: argparse.ArgumentParser, *, split: bool = True, models: 
     g = t.add_argument_group("training (defaults and their sources: sercnn.training, sercnn.models)")
     g.add_argument("--epochs", type=int, default=d.epochs, help="most epochs (default: %(default)s)")
     g.add_argument("--batch-size", type=int, default=d.batch_size, help="mini-batch size (default: %(default)s)")
-    g.add_argument("--optimizer", choices=["adagrad", "adam", "sgd", "rmsprop"], default=d.optimizer,
+    g.add_argument("--optimizer", choices=OPTIMIZERS, default=d.optimizer,
                    help="the paper's search space, section 3.4 (default: %(default)s)")
     g.add_argument("--learning-rate", type=float, default=d.learning_rate,
                    help="the optimizer's step size; the paper leaves it to its search (default: %(default)s)")
@@ -124,10 +125,12 @@ def _add_run_options(t: argparse.ArgumentParser, *, split: bool = True, models: 
     g.add_argument("--augment", action="store_true",
                    help="2d: SpecAugment masks on the log-mel input in training (sercnn.models.SPEC_AUGMENT; not "
                    "in the paper)")
-    g.add_argument("--precision", choices=["float32", "mixed_bfloat16"], default=d.precision,
+    g.add_argument("--precision", choices=PRECISIONS, default=d.precision,
                    help="mixed_bfloat16 computes in bfloat16 with float32 weights: about 1.7x faster training "
                    "of the 2D network on CPUs with bfloat16 units (bench/NOTES.md), numerics differ "
-                   "slightly (default: %(default)s)")
+                   "slightly; mixed_float16: float16, for GPUs without bfloat16 (compute capability < 8). A "
+                   "precision the device lacks falls back to one it has, with a warning and a note in the "
+                   "record (sercnn.devices) (default: %(default)s)")
 
 
 def _pool(text: str) -> list[int]:
@@ -136,6 +139,12 @@ def _pool(text: str) -> list[int]:
     except ValueError:
         raise argparse.ArgumentTypeError(f"--pools takes MELxTIME sizes such as 2x1, got {text!r}") from None
     return [mel, time]
+
+
+def _add_progress_option(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--no-progress", action="store_true",
+                        help=f"no progress bar over the {what}: one plain line per finished epoch, fold and trial "
+                        "instead (also what a log file gets when the output is not a terminal)")
 
 
 def _add_engine_options(parser: argparse.ArgumentParser, what: str) -> None:
@@ -191,7 +200,8 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--resume", default=None, metavar="RUN_DIR",
                    help="continue an interrupted run from its last finished epoch, with the configuration "
                    "stored in RUN_DIR/run.json (the other options are ignored)")
-    g.add_argument("--no-progress", action="store_true", help="no progress bars")
+    g.add_argument("--no-progress", action="store_true",
+                   help="no progress bars: one plain line per finished epoch instead (also what a log file gets)")
 
     pr = sub.add_parser(
         "protocol",
@@ -203,11 +213,11 @@ def _parser() -> argparse.ArgumentParser:
         epilog=EPILOG_PROTOCOL,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    pr.add_argument("protocol", choices=["speaker-dependent", "speaker-independent", "loso"],
+    pr.add_argument("protocol", choices=SPLITS,
                     help="speaker-dependent: stratified 80/20, one fold per --seeds; speaker-independent: "
                     "male+female test pairs that test every speaker once (EmoDB: 03-08 10-09 11-13 12-14 15-16); "
                     "loso: one fold per speaker")
-    _add_run_options(pr, split=False, models=("1d", "2d", "svm-compare", "svm-egemaps"))
+    _add_run_options(pr, split=False, models=("1d", "2d", *BASELINES))
     g = pr.add_argument_group("folds")
     g.add_argument("--split-seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4],
                    help="speaker-dependent: the seeds of the 80/20 splits, one fold each (default: %(default)s)")
@@ -221,6 +231,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="networks: a nested TPE search of N trials inside each fold, on that fold's training "
                    "speakers only, chooses the fold's hyperparameters (default: none, the defaults)")
     g.add_argument("--out", required=True, help="folder for the fold records and summary.json")
+    _add_progress_option(pr, "folds x seeds")
     _add_engine_options(pr, "folds")
 
     se = sub.add_parser(
@@ -244,6 +255,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="the training speakers that score each trial (default: a male and a female drawn "
                    "with --seed)")
     g.add_argument("--out", required=True, help="folder for the trials and search.json")
+    _add_progress_option(se, "trials")
     _add_engine_options(se, "trials")
 
     e = sub.add_parser(
@@ -323,7 +335,7 @@ def _name_option(message: str) -> str:
 
 
 def _protocol(args: argparse.Namespace, argv: list[str]) -> int:
-    from .baselines import BASELINES, BaselineConfig
+    from .config import BaselineConfig
     from .protocol import fold_table, run_protocol
 
     if args.model in BASELINES:
@@ -335,7 +347,7 @@ def _protocol(args: argparse.Namespace, argv: list[str]) -> int:
         summary = run_protocol(args.protocol, base, args.out, seeds=args.split_seeds, model_seeds=args.seeds,
                                only=args.only, engine=args.engine,
                                address=args.address, parallel=args.parallel, command=command,
-                               search_trials=args.search_trials)
+                               search_trials=args.search_trials, progress=choose_mode(args.no_progress))
     except KeyboardInterrupt:
         print(f"\ninterrupted; finished folds are kept. Continue with the same command:\n  {command}",
               file=sys.stderr)
@@ -366,7 +378,7 @@ def _search(args: argparse.Namespace, argv: list[str]) -> int:
     command = shlex.join(["python", "-m", "sercnn", *argv])
     try:
         summary = search(cfg, args.out, engine=args.engine, address=args.address, parallel=args.parallel,
-                         command=command)
+                         command=command, progress=choose_mode(args.no_progress))
     except KeyboardInterrupt:
         print(f"\ninterrupted; finished trials are kept. Continue with the same command:\n  {command}",
               file=sys.stderr)
@@ -388,6 +400,7 @@ def pd_options():
 
 def _train(args: argparse.Namespace, argv: list[str]) -> int:
     from .experiment import load_config, run
+    from .training import epoch_printer
 
     if args.resume:
         run_dir = Path(args.resume)
@@ -410,14 +423,16 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
             return 2
         created = not run_dir.exists()
     command = shlex.join(["python", "-m", "sercnn", *argv])
-    print(f"run directory: {run_dir}")
+    print(f"run directory: {run_dir}", flush=True)
+    mode = choose_mode(args.no_progress)
+    lines = epoch_printer(cfg.epochs) if mode == "lines" and hasattr(cfg, "epochs") else None  # networks
     try:
         if args.model.startswith("svm-") and not args.resume:
             from .baselines import run as run_baseline
 
-            record = run_baseline(cfg, run_dir, command=command, progress=not args.no_progress)
+            record = run_baseline(cfg, run_dir, command=command, progress=mode == "bar")
         else:
-            record = run(cfg, run_dir, command=command, progress=not args.no_progress)
+            record = run(cfg, run_dir, command=command, progress=mode == "bar", on_epoch_end=lines)
     except Exception:
         if created and not (run_dir / "checkpoint").exists():
             shutil.rmtree(run_dir, ignore_errors=True)  # nothing was trained: leave no empty run behind

@@ -59,21 +59,46 @@ def run_jobs(
     address: str | None = None,
     parallel: int | None = None,
     cpus_per_job: float = 1,
+    on_done: Callable[[int, Any], None] | None = None,
 ) -> list[Any]:
     """``[fn(*job) for job in jobs]``, run by ``engine``; results in the order of ``jobs``.
 
     ``fn`` must be importable by name (a module-level function), so that worker processes and Ray workers
-    can call it.
+    can call it. ``on_done(i, result)`` is called in this process as each job finishes (in the order they
+    finish), e.g. to show progress.
     """
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
+    results: list[Any] = [None] * len(jobs)
+    for i, result in _finished(fn, jobs, engine, address, parallel, cpus_per_job):
+        results[i] = result
+        if on_done is not None:
+            on_done(i, result)
+    return results
+
+
+def _finished(fn, jobs, engine, address, parallel, cpus_per_job):
+    """``(index, result)`` of each job as it finishes."""
     if engine == "ray":
         ray = init_ray(address)
         task = ray.remote(num_cpus=cpus_per_job)(fn)
-        return ray.get([task.remote(*job) for job in jobs])
+        index = {task.remote(*job): i for i, job in enumerate(jobs)}
+        pending = list(index)
+        while pending:
+            ready, pending = ray.wait(pending, num_returns=1)
+            yield index[ready[0]], ray.get(ready[0])
+        return
     n = parallel or default_parallel(len(jobs))
     if n <= 1:
-        return [fn(*job) for job in jobs]
+        for i, job in enumerate(jobs):
+            yield i, fn(*job)
+        return
     from joblib import Parallel, delayed
 
-    return Parallel(n_jobs=n, backend="loky")(delayed(fn)(*job) for job in jobs)
+    yield from Parallel(n_jobs=n, backend="loky", return_as="generator_unordered")(
+        delayed(_indexed)(i, fn, job) for i, job in enumerate(jobs)
+    )
+
+
+def _indexed(i: int, fn: Callable[..., Any], job: tuple) -> tuple[int, Any]:
+    return i, fn(*job)

@@ -19,107 +19,36 @@ from __future__ import annotations
 import json
 import time
 import warnings
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
-from typing import Callable, Literal
+from typing import Callable
 
 import numpy as np
 import pandas as pd
 
-from . import models, records, splits, training
+from . import devices, records, splits, training
 from .commands import config_command
+from .config import RunConfig
 from .datasets import class_names, describe, labels, load_corpus, resolve_corpus, subset, utterance_ids
 from .errors import AudioFormatWarning
-from .features import CLIP_SECONDS, FeatureSettings, SpeakerStandardizer, extract, scaler_from_dict
-
-SplitKind = Literal["speaker-dependent", "speaker-independent", "loso"]
-#: ``--normalise``: ``train`` standardises with statistics of the training fold (as the paper's pipeline
-#: implies); ``speaker`` with each speaker's own statistics (:func:`sercnn.features.standardise`).
-NORMALISE = ("train", "speaker")
-Selection = Literal["held-out", "paper"]
+from .features import FeatureSettings, SpeakerStandardizer, extract, scaler_from_dict
 
 
-@dataclass
-class RunConfig:
-    """Everything that decides a run; stored whole in its record. Defaults: see ``sercnn.training``."""
-
-    corpus: str = "emodb"  # emodb | iemocap | synthetic | auto (EmoDB, else synthetic)
-    data_root: str | None = None
-    model: Literal["1d", "2d"] = "2d"
-    split: SplitKind = "speaker-independent"
-    test_speakers: list[str] | None = None
-    fold: str | None = None  # loso: the test speaker
-    selection: Selection = "held-out"
-    val_by: Literal["utterance", "speaker"] = "utterance"
-    val_size: float = splits.VALIDATION_SIZE
-    epochs: int = training.MAX_EPOCHS
-    batch_size: int = training.BATCH_SIZE
-    optimizer: str = training.OPTIMIZER
-    learning_rate: float = training.LEARNING_RATE
-    patience: int = training.PATIENCE
-    start_from_epoch: int = training.START_FROM_EPOCH
-    bn_momentum: float = models.BN_MOMENTUM
-    l2_weight: float = 0.0
-    l2_activity: float = 0.0
-    dropout: float = 0.0
-    augment: bool = False  # 2D only: SpecAugment masks in training (models.SPEC_AUGMENT), not in the paper
-    pools: list[list[int]] | None = None  # 2D only: (mel, time) pool per LFLB; None: Table 2 (models.POOLS_2D)
-    normalise: Literal["train", "speaker"] = "train"  # see features.standardise
-    precision: Literal["float32", "mixed_bfloat16"] = "float32"
-    pad: Literal["end", "start"] | None = None  # None: the network's default, see PADDING
-    seconds: float = CLIP_SECONDS  # the input window (section 3.5: 8 s); see WINDOW_SECONDS
-    seed: int = 0
-    model_seed: int | None = None  # weights, batch order, validation draw; None: seed (protocol --seeds sets it)
-    max_per_speaker_class: int | None = None  # a small stratified subset, for quick runs
-    n_jobs: int | None = None
-
-    @property
-    def effective_model_seed(self) -> int:
-        """The seed of the weights, the batch order and the validation draw: ``model_seed``, else ``seed``."""
-        return self.seed if self.model_seed is None else self.model_seed
-
-    def __post_init__(self) -> None:
-        if self.corpus not in ("emodb", "iemocap", "ravdess", "synthetic", "auto"):
-            raise ValueError(f"unknown corpus {self.corpus!r}")
-        if self.model not in ("1d", "2d"):
-            raise ValueError(f"model must be '1d' or '2d', got {self.model!r}")
-        if self.split not in ("speaker-dependent", "speaker-independent", "loso"):
-            raise ValueError(f"unknown split {self.split!r}")
-        if self.selection not in ("held-out", "paper"):
-            raise ValueError(f"selection must be 'held-out' or 'paper', got {self.selection!r}")
-        if self.optimizer not in training.OPTIMIZERS:
-            raise ValueError(f"optimizer must be one of {training.OPTIMIZERS}, got {self.optimizer!r}")
-        if self.precision not in ("float32", "mixed_bfloat16"):
-            raise ValueError(f"precision must be 'float32' or 'mixed_bfloat16', got {self.precision!r}")
-        if not 0 < self.seconds <= 60:
-            raise ValueError(f"seconds must be in (0, 60], got {self.seconds!r}")
-        if self.split == "loso" and self.fold is None:
-            raise ValueError("a loso run needs fold= (the test speaker)")
-        if self.augment and self.model != "2d":
-            raise ValueError("augment (SpecAugment) applies to the 2D network's log-mel input only")
-        if self.normalise not in NORMALISE:
-            raise ValueError(f"normalise must be one of {NORMALISE}, got {self.normalise!r}")
-        if self.pools is not None:
-            if self.model != "2d":
-                raise ValueError("pools sets the 2D network's (mel, time) pooling; the 1D network keeps Table 1's")
-            self.pools = [[int(a), int(b)] for a, b in self.pools]
-            if len(self.pools) != 4 or any(a < 1 or b < 1 for a, b in self.pools):
-                raise ValueError(f"pools needs four (mel, time) pairs of positive sizes, got {self.pools!r}")
-
-
-def build_model(cfg: RunConfig, n_classes: int, input_shape: tuple[int, ...]):
-    """The configured network (Table 1 or Table 2), seeded."""
+def build_model(cfg: RunConfig, n_classes: int, input_shape: tuple[int, ...], precision: str | None = None):
+    """The configured network (Table 1 or Table 2), seeded, computing in ``precision`` (default: the
+    configured one where the device has it, see :func:`sercnn.devices.precision_for`)."""
     import keras
 
     from .models import build_1d_cnn_lstm, build_2d_cnn_lstm
 
+    precision = precision or devices.precision_for(cfg.precision).used
     keras.utils.set_random_seed(cfg.effective_model_seed)
     kwargs = dict(
         bn_momentum=cfg.bn_momentum,
         l2_weight=cfg.l2_weight,
         l2_activity=cfg.l2_activity,
         dropout=cfg.dropout,
-        dtype=None if cfg.precision == "float32" else cfg.precision,
+        dtype=None if precision == "float32" else precision,
     )
     if cfg.model == "1d":
         return build_1d_cnn_lstm(n_classes, input_length=input_shape[0], **kwargs)
@@ -225,7 +154,8 @@ def run(
     xs, scaler = standardise(x, fit_pos, df["speaker"].astype(str).to_numpy(), cfg.normalise)
     del x
 
-    model = build_model(cfg, len(names), settings.shape)
+    precision = devices.precision_for(cfg.precision)  # a precision the device lacks: one it has, said
+    model = build_model(cfg, len(names), settings.shape, precision.used)
     identity = {
         "config": {k: v for k, v in asdict(cfg).items() if k != "n_jobs"},
         "corpus": corpus,

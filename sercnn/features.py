@@ -26,15 +26,13 @@ import numpy as np
 import pandas as pd
 import soundfile as sf
 
+from .config import CLIP_SECONDS  # defined (with the other run defaults) in sercnn.config
 from .datasets._manifest import SILENCE_PEAK
 from .errors import AudioFileError, AudioFormatWarning, FeatureExtractionError
 from .paths import cache_home
 
 #: The paper's sample rate (section 3.5).
 SAMPLE_RATE = 16000
-#: Clip length in seconds (section 3.5): longer clips are cut, shorter ones zero-padded (on the side that
-#: ``FeatureSettings.pad`` names; ``sercnn.experiment.PADDING`` chooses it per network).
-CLIP_SECONDS = 8.0
 #: Log-mel settings (section 3.5): "the FFT window length is 2048 and the hop length is 512".
 N_FFT = 2048
 HOP_LENGTH = 512

@@ -21,16 +21,9 @@ from typing import Sequence
 import keras
 from keras import layers, regularizers
 
+from .config import BN_MOMENTUM  # the measurement that chose it: sercnn.config
 from .geometry import FILTERS, POOLS_1D, POOLS_2D  # Tables 1 and 2; their shapes and receptive fields: geometry
 
-#: BatchNorm momentum. The paper does not give it (section 5.2 only says BN is used); this is a measurement
-#: of this project. Keras' default, 0.99, makes the moving statistics follow the weights so slowly that,
-#: at EmoDB's ~24 batches per epoch, the network of the first epochs is evaluated (inference mode) with
-#: statistics of networks long gone, and its validation accuracy sits near chance. Together with patience
-#: counted from epoch 1 that ended a faithful 2D run on test speakers 03+08 at epoch 9 with 25 % test
-#: accuracy; with 0.9 (and ``training.START_FROM_EPOCH``) the same run learned (57 %): run records in
-#: ``results/emodb-2d-si-heldout-keras-defaults/`` and ``results/emodb-2d-si-heldout/``.
-BN_MOMENTUM = 0.9
 #: Width of the LSTM layer, Tables 1 and 2 (1L, 2L: 256).
 LSTM_UNITS = 256
 
@@ -42,14 +35,15 @@ class FusedBatchNormalization(layers.BatchNormalization):
     Keras 3 normalises with separate moment and element-wise ops, each a full pass over the activation;
     in the first LFLB that is 16 x 128000 x 64 floats per batch (1D) and BatchNorm took about a third of
     a training step on 2 CPU cores. TensorFlow's ``FusedBatchNormV3`` (oneDNN) does it in one pass:
-    training ran 1.5x faster in float32 (``bench/NOTES.md``). On JAX and torch, and for masks, renorm or
-    synchronized BN, the parent layer runs unchanged, so models stay backend-neutral.
+    training ran 1.5x faster in float32 (``bench/NOTES.md``). Only there was it measured, so only there is it
+    used (:func:`use_fused_batch_norm`): on a GPU, on JAX and torch (a saved model loaded there too), and for
+    masks, renorm or synchronized BN, the parent layer runs unchanged, so models stay backend-neutral.
     """
 
     def call(self, inputs, training=None, mask=None):
         ndim = len(inputs.shape)
         if (
-            keras.backend.backend() != "tensorflow"
+            not use_fused_batch_norm()
             or mask is not None
             or self.renorm
             or self.synchronized
@@ -88,6 +82,30 @@ class FusedBatchNormalization(layers.BatchNormalization):
         if ndim == 3:
             y = tf.squeeze(y, 1)
         return tf.cast(y, self.compute_dtype)
+
+
+def use_fused_batch_norm() -> bool:
+    """Whether BatchNorm runs as TensorFlow's fused op: where it was measured to help, the TensorFlow backend
+    on a CPU (no GPU or TPU visible); Keras' own ``BatchNormalization`` everywhere else."""
+    from . import devices
+
+    return keras.backend.backend() == "tensorflow" and devices.accelerator().kind == "cpu"
+
+
+def batch_norm_layer(**kwargs) -> layers.BatchNormalization:
+    """A BatchNorm layer: :class:`FusedBatchNormalization` where :func:`use_fused_batch_norm`, else Keras' own
+    (the model's layer table, and so its run record, names which)."""
+    cls = FusedBatchNormalization if use_fused_batch_norm() else layers.BatchNormalization
+    return cls(**kwargs)
+
+
+def numerics(model: keras.Model) -> dict:
+    """How ``model`` computes, for its run record: the precision of its BatchNorm layers (their Keras dtype
+    policy) and which BatchNorm layer it uses (:func:`batch_norm_layer`)."""
+    norms = [layer for layer in model.layers if isinstance(layer, layers.BatchNormalization)]
+    if not norms:
+        return {}
+    return {"precision": norms[0].dtype_policy.name, "batch_norm": type(norms[0]).__name__}
 
 
 #: SpecAugment's masks when ``augment=True`` (Park et al., 2019, not the paper): per training example, this
@@ -179,7 +197,7 @@ def lflb(
         name=f"{prefix}_conv",
         dtype=dtype,
     )(x)
-    x = FusedBatchNormalization(momentum=bn_momentum, name=f"{prefix}_bn", dtype=dtype)(x)
+    x = batch_norm_layer(momentum=bn_momentum, name=f"{prefix}_bn", dtype=dtype)(x)
     x = layers.ELU(name=f"{prefix}_elu", dtype=dtype)(x)
     return pooling(
         pool_size=pool,

@@ -32,6 +32,7 @@ import pandas as pd
 from . import records
 from .config import SplitKind
 from .engines import Engine, default_parallel, run_jobs
+from .progress import Mode, Steps
 from .splits import SPLITS, speaker_pairs
 
 Protocol = SplitKind  # a protocol is named by the split of its folds (splits.SPLITS)
@@ -73,9 +74,11 @@ def fold_jobs(every: list[tuple[str, object]], out_dir: Path,
             for name, cfg in every for k in range(model_seeds)]
 
 
-def run_fold(kind: str, config: dict, run_dir: str, command: str, search_trials: int = 0) -> dict:
+def run_fold(kind: str, config: dict, run_dir: str, command: str, search_trials: int = 0,
+             progress: Mode = "off", label: str = "") -> dict:
     """Run one fold into ``run_dir`` (a worker's entry point: plain arguments in, a small summary out). A
-    finished fold of the same configuration is not run again.
+    finished fold of the same configuration is not run again. ``progress="lines"``: a network prints one
+    line per finished epoch, after ``label`` (the fold and seed); other modes print nothing.
 
     ``search_trials > 0`` (networks only): a *nested* search first. A TPE search of that many trials on this
     fold's training speakers alone (:mod:`sercnn.search`, into ``run_dir/search``) chooses the
@@ -85,14 +88,15 @@ def run_fold(kind: str, config: dict, run_dir: str, command: str, search_trials:
     done = finished_fold(run_dir, config)
     if done is not None:
         return fold_summary(done)
+    on_epoch_end = _epoch_lines(config, label) if progress == "lines" and kind == "network" else None
     if kind == "network" and search_trials:
-        return fold_summary(_searched_fold(config, Path(run_dir), command, search_trials))
+        return fold_summary(_searched_fold(config, Path(run_dir), command, search_trials, on_epoch_end))
     if kind == "network":
         import keras
 
         from .experiment import RunConfig, run
 
-        record = run(RunConfig(**config), run_dir, command=command, progress=False)
+        record = run(RunConfig(**config), run_dir, command=command, progress=False, on_epoch_end=on_epoch_end)
         keras.backend.clear_session()
     else:
         from .baselines import BaselineConfig, run
@@ -111,7 +115,18 @@ def finished_fold(run_dir: str | Path, config: dict) -> dict | None:
     return record if record.get("fold_config", record.get("config")) == json.loads(json.dumps(config)) else None
 
 
-def _searched_fold(config: dict, run_dir: Path, command: str, trials: int) -> dict:
+def _epoch_lines(config: dict, label: str):
+    from .training import epoch_printer
+
+    return epoch_printer(config["epochs"], prefix=f"{label}: " if label else "")
+
+
+def _run_label(name: str, cfg, model_seeds: int | None) -> str:
+    """How progress names a run: ``fold 03-08``, or ``fold 03-08 seed 1`` with model seeds."""
+    return f"fold {name}" + (f" seed {cfg.model_seed}" if model_seeds is not None else "")
+
+
+def _searched_fold(config: dict, run_dir: Path, command: str, trials: int, on_epoch_end=None) -> dict:
     import keras
 
     from .experiment import RunConfig, run
@@ -120,7 +135,8 @@ def _searched_fold(config: dict, run_dir: Path, command: str, trials: int) -> di
     found = search(SearchConfig(base=config, trials=trials, algo="tpe", seed=config["seed"]), run_dir / "search",
                    command=f"{command} (nested search of this fold)")
     cfg = dataclasses.replace(RunConfig(**config), **found["best"]["params"])
-    record = run(cfg, run_dir, command=command, progress=False)  # beside search/, resumable like any run
+    record = run(cfg, run_dir, command=command, progress=False,  # beside search/, resumable like any run
+                 on_epoch_end=on_epoch_end)
     keras.backend.clear_session()
     record["fold_config"] = config
     record["nested_search"] = {
@@ -232,14 +248,16 @@ def run_protocol(
     command: str = "",
     df: pd.DataFrame | None = None,
     search_trials: int = 0,
+    progress: Mode = "off",
 ) -> dict:
     """Run every fold of ``protocol`` with ``base``'s settings into ``out_dir`` and write the summary.
 
     ``seeds``: the speaker-dependent split seeds. ``model_seeds``: run every fold with that many model seeds
     (0 .. K-1; see :func:`combine_seeds`); None: one run per fold with the base's seed, in ``<out>/<fold>``.
     ``only``: run just these folds (names as ``03-08``, ``seed2``, ``11``). ``search_trials``: a nested TPE
-    search of that many trials inside each fold (see :func:`run_fold`). Returns the summary, also written to
-    ``out_dir/summary.json``.
+    search of that many trials inside each fold (see :func:`run_fold`). ``progress``: a bar over the runs
+    (folds x seeds), or one line per finished run and epoch (``lines``, for logs), or nothing (``off``).
+    Returns the summary, also written to ``out_dir/summary.json``.
     """
     from .baselines import BaselineConfig
     from .datasets import resolve_corpus
@@ -266,9 +284,13 @@ def run_protocol(
     kept = _kept_summary(out_dir, base, runs, complete=not only)
     if kept is not None:  # everything had finished: keep the summary (and its wall time) of the run that did it
         return kept
-    jobs = [(kind, dataclasses.asdict(cfg), str(run_dir), command, search_trials) for _, cfg, run_dir in runs]
+    labels = [_run_label(name, cfg, model_seeds) for name, cfg, _ in runs]
+    jobs = [(kind, dataclasses.asdict(cfg), str(run_dir), command, search_trials, progress, label)
+            for (_, cfg, run_dir), label in zip(runs, labels)]
     n_parallel = parallel or (default_parallel(len(jobs)) if engine == "local" else len(jobs))
-    results = run_jobs(run_fold, jobs, engine=engine, address=address, parallel=n_parallel)
+    with Steps(len(jobs), progress, desc=f"{protocol} runs", unit="run") as steps:
+        results = run_jobs(run_fold, jobs, engine=engine, address=address, parallel=n_parallel,
+                           on_done=lambda i, r: steps.done(f"{labels[i]} done: acc {r['accuracy']:.1f}"))
     done = {str(run_dir): res for (_, _, run_dir), res in zip(runs, results)}
     by_fold: dict[str, list[dict]] = {}
     for name, cfg, run_dir in fold_jobs(every, out_dir, model_seeds):

@@ -39,6 +39,7 @@ import pandas as pd
 
 from . import records, splits, training
 from .engines import Engine
+from .progress import Mode, Steps
 
 #: Batch sizes the search chooses from.
 BATCH_SIZES = (8, 16, 32, 64)
@@ -160,8 +161,9 @@ def clean_params(params: dict) -> dict:
     return out
 
 
-def run_trial(params: dict, cfg: dict, out_dir: str) -> dict:
-    """Train one point of the space on the inner split and return its score (a worker's entry point)."""
+def run_trial(params: dict, cfg: dict, out_dir: str, progress: Mode = "off", label: str = "") -> dict:
+    """Train one point of the space on the inner split and return its score (a worker's entry point).
+    ``progress="lines"``: one line per finished epoch, after ``label``."""
     from .datasets import resolve_corpus
     from .experiment import RunConfig, run
 
@@ -179,7 +181,13 @@ def run_trial(params: dict, cfg: dict, out_dir: str) -> dict:
         if run_dir.exists():
             shutil.rmtree(run_dir)  # an interrupted trial starts again
         t0 = time.perf_counter()
-        record = run(trial_cfg, run_dir, command=f"sercnn.search trial {tid}", progress=False, df=inner)
+        on_epoch_end = None
+        if progress == "lines":
+            from .training import epoch_printer
+
+            on_epoch_end = epoch_printer(trial_cfg.epochs, prefix=f"{label}: " if label else "")
+        record = run(trial_cfg, run_dir, command=f"sercnn.search trial {tid}", progress=False, df=inner,
+                     on_epoch_end=on_epoch_end)
         record.setdefault("timings", {})["trial_s"] = round(time.perf_counter() - t0, 1)
     import keras
 
@@ -209,12 +217,20 @@ def _ray_node() -> str | None:
     return None
 
 
-def _hyperopt_objective(params: dict, cfg: dict, out_dir: str) -> dict:
+def _hyperopt_objective(params: dict, cfg: dict, out_dir: str, steps: Steps | None = None) -> dict:
     from hyperopt import STATUS_FAIL, STATUS_OK
 
-    result = run_trial(params, cfg, out_dir)
+    label = f"trial {steps.count + 1}" if steps is not None else ""
+    result = run_trial(params, cfg, out_dir, progress=steps.mode if steps is not None else "off", label=label)
     result["status"] = STATUS_OK if result["status"] == "ok" else STATUS_FAIL
+    if steps is not None:
+        steps.done(f"{label} done: accuracy {result['accuracy']:.1f} % ({_point_text(result['params'])})")
     return result
+
+
+def _point_text(params: dict) -> str:
+    """A trial's hyperparameters in one short line: ``optimizer adam, learning_rate 0.001, ...``."""
+    return ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}" for k, v in params.items())
 
 
 def search(
@@ -225,8 +241,10 @@ def search(
     address: str | None = None,
     parallel: int | None = None,
     command: str = "",
+    progress: Mode = "off",
 ) -> dict:
-    """Run (or resume) the search into ``out_dir``; returns ``search.json``'s content."""
+    """Run (or resume) the search into ``out_dir``; returns ``search.json``'s content. ``progress`` (local
+    engine): a bar over the trials, or one line per finished trial and epoch (``lines``), or nothing."""
     t0 = time.perf_counter()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -247,11 +265,11 @@ def search(
     if engine == "ray":
         trials = _search_ray(cfg, out_dir, address, parallel)
     else:
-        trials = _search_local(cfg, out_dir)
+        trials = _search_local(cfg, out_dir, progress)
     return _write_summary(out_dir, cfg, trials, overrides, df, base, command, time.perf_counter() - t0, engine)
 
 
-def _search_local(cfg: SearchConfig, out_dir: Path) -> list[dict]:
+def _search_local(cfg: SearchConfig, out_dir: Path, progress: Mode = "off") -> list[dict]:
     from functools import partial
 
     from hyperopt import fmin, rand, tpe
@@ -264,17 +282,19 @@ def _search_local(cfg: SearchConfig, out_dir: Path) -> list[dict]:
     else:  # trial 1: the defaults
         trials = generate_trials_to_calculate([_as_hyperopt_point(default_point(cfg.base["model"]))])
         trials.refresh()  # so that fmin counts it towards the budget
-    fmin(
-        fn=partial(_hyperopt_objective, cfg=asdict(cfg), out_dir=str(out_dir)),
-        space=space(cfg.base["model"]),
-        algo=algo,
-        max_evals=cfg.trials,
-        trials=trials,
-        # seeded by the seed and the trials done: a resumed search draws new points, not the first ones again
-        rstate=np.random.default_rng([cfg.seed, len(trials.trials)]),
-        trials_save_file=str(path),
-        show_progressbar=False,
-    )
+    finished = sum(t["result"].get("status") == "ok" for t in trials.trials)
+    with Steps(cfg.trials, progress, desc="trials", unit="trial", initial=min(finished, cfg.trials)) as steps:
+        fmin(
+            fn=partial(_hyperopt_objective, cfg=asdict(cfg), out_dir=str(out_dir), steps=steps),
+            space=space(cfg.base["model"]),
+            algo=algo,
+            max_evals=cfg.trials,
+            trials=trials,
+            # seeded by the seed and the trials done: a resumed search draws new points, not the first ones again
+            rstate=np.random.default_rng([cfg.seed, len(trials.trials)]),
+            trials_save_file=str(path),
+            show_progressbar=False,
+        )
     done = [t for t in trials.trials if t["result"].get("status") == "ok"]
     return [dict(t["result"], number=i + 1) for i, t in enumerate(done)]
 

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from .config import SPLITS
+from .config import SPLITS, VALIDATION_SIZE
 
 Split = tuple[np.ndarray, np.ndarray]
 
@@ -34,8 +34,6 @@ TEST_SIZE = 0.2
 #: EmoDB's five male+female test pairs (section 4.2 trains on 8 speakers and tests on 2): every speaker is
 #: tested once.
 EMODB_PAIRS = (("03", "08"), ("10", "09"), ("11", "13"), ("12", "14"), ("15", "16"))
-#: Share of the training utterances held out for model selection in ``held-out`` mode.
-VALIDATION_SIZE = 0.1
 
 
 def speaker_dependent(df: pd.DataFrame, seed: int, test_size: float = TEST_SIZE) -> Split:

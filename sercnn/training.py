@@ -25,27 +25,17 @@ from typing import Callable
 import keras
 import numpy as np
 
+from .config import (  # noqa: F401  (training.PATIENCE etc.: the defaults, defined in sercnn.config)
+    BATCH_SIZE,
+    LEARNING_RATE,
+    MAX_EPOCHS,
+    OPTIMIZER,
+    OPTIMIZERS,
+    PATIENCE,
+    START_FROM_EPOCH,
+)
 from .models import load_model
 from .records import write_json
-
-#: Epochs without improvement of validation accuracy before training stops (section 4.1).
-PATIENCE = 8
-#: Epochs before the patience counter starts. A choice of this project, not the paper's: with patience
-#: counted from epoch 1, a run whose validation accuracy sits near chance while BatchNorm's moving
-#: statistics settle is stopped at epoch 9-12 before it has learned anything (see ``models.BN_MOMENTUM``
-#: and the records it cites). Counting from epoch 10 costs a few epochs on runs that learn at once and
-#: gives slow starters time. The best epoch is still chosen among all epochs, the first ten included.
-START_FROM_EPOCH = 10
-#: Upper bound on epochs; early stopping normally ends a run well before (the paper's Figs. 9-10 stop
-#: between about 20 and 60 epochs).
-MAX_EPOCHS = 100
-#: Mini-batch size and learning rate: the paper leaves them to its hyperopt search (section 3.4); these
-#: are the values this project measured to work on EmoDB (Adam's default rate).
-BATCH_SIZE = 16
-LEARNING_RATE = 1e-3
-OPTIMIZER = "adam"
-#: The optimizers of the paper's search space (section 3.4).
-OPTIMIZERS = ("adagrad", "adam", "sgd", "rmsprop")
 
 CHECKPOINT_DIR = "checkpoint"
 
@@ -91,9 +81,13 @@ def make_optimizer(name: str = OPTIMIZER, learning_rate: float = LEARNING_RATE) 
 
 
 def compile_model(model: keras.Model, optimizer: str = OPTIMIZER, learning_rate: float = LEARNING_RATE) -> None:
-    """Compile for integer labels: softmax cross-entropy (eq. 13) and accuracy."""
+    """Compile for integer labels: softmax cross-entropy (eq. 13) and accuracy. A model with float16 layers
+    gets loss scaling (Keras does that only for a model whose own policy is float16, not per layer)."""
+    opt = make_optimizer(optimizer, learning_rate)
+    if any(layer.dtype_policy.name == "mixed_float16" for layer in model.layers):
+        opt = keras.optimizers.LossScaleOptimizer(opt)
     model.compile(
-        optimizer=make_optimizer(optimizer, learning_rate),
+        optimizer=opt,
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )
@@ -315,6 +309,23 @@ def _atomic(folder: Path, name: str, save: Callable[[Path], None]) -> str:
     save(tmp)
     tmp.replace(folder / name)
     return name
+
+
+def epoch_line(epoch: int, epochs: int, logs: dict) -> str:
+    """One finished epoch as a plain line for logs: ``epoch 12/100 loss 0.83 acc 0.71 val_acc 0.64``."""
+    return (f"epoch {epoch}/{epochs} loss {logs['loss']:.2f} acc {logs['accuracy']:.2f} "
+            f"val_acc {logs['val_accuracy']:.2f}")
+
+
+def epoch_printer(epochs: int, prefix: str = "") -> Callable[[int, dict], None]:
+    """An ``on_epoch_end`` for :func:`train` that prints :func:`epoch_line` after ``prefix``, flushed at once
+    (the progress of a run whose output goes to a log file, where bars do not show)."""
+    from .progress import say
+
+    def on_epoch_end(epoch: int, logs: dict) -> None:
+        say(prefix + epoch_line(epoch, epochs, logs))
+
+    return on_epoch_end
 
 
 def _epoch_bar(epochs: int, done: int, progress: bool):
