@@ -14,15 +14,14 @@ from __future__ import annotations
 
 import time
 import warnings
-from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 
-from . import records, splits
+from . import records
 from .commands import config_command
 from .config import BASELINES, C_GRID, BaselineConfig
-from .datasets import class_names, describe, labels
+from .datasets import labels
 from .features import FeatureSettings, extract
 
 #: Folds of the inner cross-validation on the training data.
@@ -59,9 +58,7 @@ def fit(x: np.ndarray, y: np.ndarray, groups: np.ndarray | None, c_grid=C_GRID, 
 
 def run(cfg: BaselineConfig, run_dir: str | Path, *, command: str | None = None, progress: bool = True) -> dict:
     """One baseline run into ``run_dir/record.json``, on the split ``cfg`` names; returns the record."""
-    from .datasets import resolve_corpus, subset, utterance_ids
-    from .evaluation import metrics
-    from .experiment import NORMALISE_NOTES
+    from .datasets import resolve_corpus, subset
     from .features import standardise
     from .splits import make_split
 
@@ -71,13 +68,12 @@ def run(cfg: BaselineConfig, run_dir: str | Path, *, command: str | None = None,
     df = resolve_corpus(cfg.corpus, cfg.data_root)
     if cfg.max_per_speaker_class:
         df = subset(df, cfg.max_per_speaker_class, cfg.seed)
-    corpus = df.attrs.get("corpus", cfg.corpus)
     timings = {}
     t0 = time.perf_counter()
     settings = FeatureSettings(kind=BASELINES[cfg.model])
     x, report = extract(df, settings, n_jobs=cfg.n_jobs, progress=progress, return_report=True)
     timings["features_s"] = time.perf_counter() - t0
-    y, names = labels(df), class_names(df)
+    y = labels(df)
     train_pos, test_pos = make_split(df, cfg)
     speaker = df["speaker"].astype(str).to_numpy()
     groups = speaker[train_pos] if cfg.split != "speaker-dependent" else None
@@ -90,67 +86,12 @@ def run(cfg: BaselineConfig, run_dir: str | Path, *, command: str | None = None,
     predicted = search.best_estimator_.predict(x)
     scores = search.best_estimator_.decision_function(x)
     timings["total_s"] = time.perf_counter() - t_total
-    protocol = {"loso": "leave-one-speaker-out"}.get(cfg.split, cfg.split)
-    record = {
-        "run": run_dir.name,
-        "created": created,
-        "finished": records.now(),
-        "command": command or config_command(cfg),
-        "git": records.git_commit(),
-        "config": asdict(cfg),
-        "corpus": {
-            "name": corpus,
-            "description": describe(df),
-            "source": df.attrs.get("source"),
-            "subset": df.attrs.get("subset"),
-            "n_utterances": len(df),
-            "n_speakers": int(df["speaker"].nunique()),
-            "classes": names,
-            "fingerprint": records.data_fingerprint(df, report.digests),
-        },
-        "features": {"settings": asdict(settings), "shape": list(settings.shape), "extraction": report.summary(),
-                     "standardizer": "per feature, fitted on the training fold (inside each inner fold too)"
-                     + ("; before it, each speaker by its own statistics" if cfg.normalise == "speaker" else ""),
-                     "normalise": cfg.normalise, "normalise_note": NORMALISE_NOTES[cfg.normalise]},
-        "split": {
-            "protocol": protocol,
-            "seed": cfg.seed,
-            "model_seed": cfg.effective_model_seed,
-            **splits.describe(df, train_pos, test_pos),
-            "test_utterances": utterance_ids(df, test_pos),
-        },
-        "selection": {
-            "mode": "held-out",
-            "monitored": f"C chosen by {search.n_splits_}-fold cross-validation on the training fold "
-            f"({'grouped by speaker' if groups is not None else 'stratified by emotion'}); the test set is used once",
-            "c": float(search.best_params_["linearsvc__C"]),
-            "inner_scores": {str(c): round(100 * float(s), 2)
-                             for c, s in zip(cfg.c_grid, search.cv_results_["mean_test_score"])},
-        },
-        "model": {"name": f"linear SVM on openSMILE {settings.kind} functionals", "parameters": int(
-            (len(names) if len(names) > 2 else 1) * (settings.shape[0] + 1))},
-        "environment": {**records.hardware(), "versions": _versions()},
-        "timings": {k: round(v, 2) for k, v in timings.items()},
-        "metrics": {
-            "test": metrics(y[test_pos], predicted[test_pos], names),
-            "whole_database": {**metrics(y, predicted, names),
-                               "note": "every utterance, training ones included; not a held-out estimate"},
-        },
-        "test_predictions": predicted[test_pos].tolist(),
-        "test_labels": y[test_pos].tolist(),
-        "test_scores": np.round(scores[test_pos].astype(float), 5).tolist(),  # SVM decision values, not probabilities
-    }
+    start = {"at": created, "command": command or config_command(cfg),
+             "git": records.git_commit()}
+    record = records.baseline_record(
+        run_dir.name, start, cfg, df, fingerprint=records.data_fingerprint(df, report.digests), settings=settings,
+        report=report, parts=records.Positions(train_pos, test_pos), search=search, grouped=groups is not None,
+        predicted=predicted, scores=scores, timings=timings,
+    )
     records.write_record(run_dir, record)
     return record
-
-
-def _versions() -> dict:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {}
-    for name in ("opensmile", "scikit-learn", "numpy"):
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            out[name] = None
-    return out

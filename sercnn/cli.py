@@ -462,7 +462,7 @@ def _print_summary(record: dict) -> None:
         print(f"{record['model']['name']}: {record['selection']['monitored']}")
     print(f"test accuracy {m['accuracy']:.2f} %, UAR {m['uar']:.2f} %")
     print(confusion_frame(m).round(2).to_string())
-    paper = record.get("paper", {}).get("table_7b_validation")
+    paper = record["paper"]["table_7b_validation"] if record["kind"] == "network" else None
     if paper is not None:
         print(f"paper, Table 7(b): {paper} %")
 

@@ -37,6 +37,11 @@ class FeatureExtractionError(SercnnError):
         super().__init__(f"{len(failures)} file(s) could not be read:\n{lines}")
 
 
+class RecordError(SercnnError, ValueError):
+    """A run record that does not fit the record schema (``sercnn/record.schema.json``): the message names the
+    file (where there is one) and each faulty field."""
+
+
 class AudioFormatWarning(UserWarning):
     """Audio that can still be used after a conversion (resampled, downmixed, cut)."""
 

@@ -29,7 +29,7 @@ import pandas as pd
 from . import devices, records, splits, training
 from .commands import config_command
 from .config import RunConfig
-from .datasets import class_names, describe, labels, load_corpus, resolve_corpus, subset, utterance_ids
+from .datasets import class_names, labels, load_corpus, resolve_corpus, subset, utterance_ids
 from .errors import AudioFormatWarning
 from .features import FeatureSettings, SpeakerStandardizer, extract, scaler_from_dict
 
@@ -56,14 +56,6 @@ def build_model(cfg: RunConfig, n_classes: int, input_shape: tuple[int, ...], pr
         kwargs["pools"] = [tuple(p) for p in cfg.pools]
     return build_2d_cnn_lstm(n_classes, input_shape=(*input_shape, 1), augment=cfg.augment,
                              seed=cfg.effective_model_seed, **kwargs)
-
-
-#: What each ``normalise`` mode uses, said in every record and table that shows its figures.
-NORMALISE_NOTES = {
-    "train": "standardised with statistics of the training utterances only",
-    "speaker": "each speaker standardised with statistics of that speaker's own utterances, the test "
-    "speakers' unlabelled audio included (labels are never used)",
-}
 
 
 #: Where each network's input gets its zero padding (the paper does not say). 2D: after the speech, because
@@ -113,7 +105,7 @@ def run(
     run from its last finished epoch; a checkpoint of another configuration, other data or another split
     is refused (see :func:`sercnn.training.train`).
     """
-    from .evaluation import metrics, predict
+    from .evaluation import predict
     from .features import standardise
 
     t_total = time.perf_counter()
@@ -143,13 +135,8 @@ def run(
     if cfg.selection == "held-out":
         fit_pos, val_pos = splits.validation_split(df, train_pos, cfg.effective_model_seed, by=cfg.val_by,
                                                    size=cfg.val_size)
-        monitored = (
-            f"validation set: {len(val_pos)} utterances carved from the training speakers "
-            f"(by {cfg.val_by}); the test set is used once, after training"
-        )
     else:
-        fit_pos, val_pos = train_pos, test_pos
-        monitored = "the test set itself, as the paper did: the reported test figure is optimistic"
+        fit_pos, val_pos = train_pos, test_pos  # the paper's selection: the epoch is chosen on the test set
 
     xs, scaler = standardise(x, fit_pos, df["speaker"].astype(str).to_numpy(), cfg.normalise)
     del x
@@ -186,87 +173,15 @@ def run(
     model.save(run_dir / "model.keras")
 
     t0 = time.perf_counter()
-    probabilities = predict(model, xs[..., None])
-    predicted = probabilities.argmax(axis=1)  # every utterance once; each scope a subset
-    test_metrics = metrics(y[test_pos], predicted[test_pos], names)
-    whole = metrics(y, predicted, names)
-    val_metrics = metrics(y[val_pos], predicted[val_pos], names)
+    probabilities = predict(model, xs[..., None])  # every utterance once; each scope a subset
     timings["evaluation_s"] = time.perf_counter() - t0
     timings["total_s"] = time.perf_counter() - t_total
 
-    from .geometry import layer_table
-    from .paper import reference
-
-    protocol = {"loso": "leave-one-speaker-out"}.get(cfg.split, cfg.split)
-    record = {
-        "run": run_dir.name,
-        "created": info["started"]["at"],
-        "finished": records.now(),
-        "command": info["started"]["command"],
-        "git": info["started"]["git"],
-        "resumes": info["resumes"],
-        "config": asdict(cfg),
-        "corpus": {
-            "name": corpus,
-            "requested": cfg.corpus,
-            "description": describe(df),
-            "source": df.attrs.get("source"),
-            "root": df.attrs.get("root"),
-            "subset": df.attrs.get("subset"),
-            "n_utterances": len(df),
-            "n_speakers": int(df["speaker"].nunique()),
-            "classes": names,
-            "class_sizes": {c: int(n) for c, n in df["emotion"].value_counts(sort=False).items()},
-            "skipped": df.attrs.get("skipped", []),
-            "fingerprint": fingerprint,
-        },
-        "features": {
-            "settings": asdict(settings),
-            "shape": list(settings.shape),
-            "extraction": report.summary(),
-            "conversions": {
-                note: {"files": len(files), "e.g.": files[:3]} for note, files in report.conversions.items()
-            },
-            "standardizer": "per mel band" if settings.kind == "logmel" else "one mean and std",
-            "normalise": cfg.normalise,
-            "normalise_note": NORMALISE_NOTES[cfg.normalise],
-        },
-        "split": {
-            "protocol": protocol,
-            "seed": cfg.seed,
-            "model_seed": cfg.effective_model_seed,
-            **splits.describe(df, train_pos, test_pos),
-            "n_fit": int(len(fit_pos)),
-            "n_validation": int(len(val_pos)),
-            "validation_speakers": splits.speakers_of(df, val_pos),
-            "test_utterances": utterance_ids(df, test_pos),
-            "validation_utterances": utterance_ids(df, val_pos),
-        },
-        "selection": {"mode": cfg.selection, "monitored": monitored},
-        "model": {
-            "name": model.name,
-            "parameters": int(model.count_params()),
-            "layers": [[n, c, list(s)] for n, c, s in layer_table(model)],
-        },
-        "environment": {**records.hardware(), "versions": records.backend_versions()},
-        "timings": {k: round(v, 2) for k, v in timings.items()},
-        "training": result.summary(),
-        "history": {**result.history, "epoch_seconds": result.epoch_seconds},
-        "metrics": {
-            "test": test_metrics,
-            "validation": val_metrics,
-            "whole_database": {
-                **whole,
-                "note": "every utterance, training ones included (the form of the paper's Tables 3-6); "
-                "not a held-out estimate",
-            },
-        },
-        "test_predictions": predicted[test_pos].tolist(),
-        "test_labels": y[test_pos].tolist(),
-        "test_probabilities": np.round(probabilities[test_pos].astype(float), 5).tolist(),
-        "paper": {"protocol": protocol, **reference(corpus, protocol, cfg.model)},
-        "standardizer": scaler.to_dict(),
-    }
+    record = records.network_record(
+        run_dir.name, info["started"], info["resumes"], cfg, df, fingerprint=fingerprint, settings=settings,
+        report=report, scaler=scaler, parts=records.Positions(train_pos, test_pos, fit_pos, val_pos), model=model,
+        result=result, timings=timings, probabilities=probabilities, notes=[precision.note] if precision.note else (),
+    )
     records.write_record(run_dir, record)
     return record
 

@@ -138,35 +138,31 @@ def _searched_fold(config: dict, run_dir: Path, command: str, trials: int, on_ep
     record = run(cfg, run_dir, command=command, progress=False,  # beside search/, resumable like any run
                  on_epoch_end=on_epoch_end)
     keras.backend.clear_session()
-    record["fold_config"] = config
-    record["nested_search"] = {
-        "trials": trials, "validation_speakers": found["validation_speakers"], "objective": found["objective"],
-        "best": found["best"], "wall_seconds": found["wall_seconds"],
-    }
-    records.write_record(run_dir, {k: v for k, v in record.items() if k != "schema"})
+    record = records.with_nested_search(record, config, found, trials)
+    records.write_record(run_dir, record)
     return record
 
 
 def fold_summary(record: dict) -> dict:
     """The figures of one fold's record that the protocol summary keeps."""
     test, whole = record["metrics"]["test"], record["metrics"]["whole_database"]
-    training = record.get("training", {})
+    network = record["kind"] == "network"
     return {
         "run": record["run"],
         "test_speakers": record["split"]["test_speakers"],
         "seed": record["split"]["seed"],
-        "model_seed": record["split"].get("model_seed", record["split"]["seed"]),
+        "model_seed": record["split"]["model_seed"],
         "n_test": test["n"],
         "accuracy": test["accuracy"],
         "uar": test["uar"],
         "whole_database_accuracy": whole["accuracy"],
         "confusion": test["confusion"],
         "classes": test["classes"],
-        "best_epoch": training.get("best_epoch"),
-        "train_seconds": training.get("train_seconds", record.get("timings", {}).get("fit_s")),
-        "searched": (record.get("nested_search") or {}).get("best", {}).get("params"),
-        "test_labels": record.get("test_labels"),
-        "test_probabilities": record.get("test_probabilities"),
+        "best_epoch": record["training"]["best_epoch"] if network else None,
+        "train_seconds": records.train_seconds(record),
+        "searched": record["nested_search"]["best"]["params"] if "nested_search" in record else None,
+        "test_labels": record["test_labels"],
+        "test_probabilities": record["test_probabilities"] if network else None,  # a baseline's: test_scores
     }
 
 
@@ -185,7 +181,7 @@ def combine_seeds(per_seed: list[dict]) -> dict:
     out["n_seeds"] = len(per_seed)
     out["confusion"] = np.sum([np.asarray(r["confusion"]) for r in per_seed], axis=0).tolist()
     out["seeds"] = [{k: v for k, v in r.items() if k not in ("test_probabilities", "confusion")} for r in per_seed]
-    if all(r.get("test_probabilities") and r.get("test_labels") for r in per_seed):
+    if all(r["test_probabilities"] is not None and r["test_labels"] is not None for r in per_seed):
         mean_p = np.mean([np.asarray(r["test_probabilities"]) for r in per_seed], axis=0)
         m = metrics(np.asarray(first["test_labels"]), mean_p.argmax(axis=1), first["classes"])
         out["ensemble"] = {"accuracy": m["accuracy"], "uar": m["uar"]}
@@ -310,7 +306,7 @@ def run_protocol(
     else:
         results = [dict(combine_seeds(by_fold[name]), fold=name) for name in complete_folds]
     summary = {
-        "schema": records.SCHEMA,
+        "schema": records.SUMMARY_SCHEMA,
         "kind": "protocol-summary",
         "protocol": protocol,
         "model": base.model,

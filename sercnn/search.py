@@ -200,7 +200,7 @@ def run_trial(params: dict, cfg: dict, out_dir: str, progress: Mode = "off", lab
         "params": params,
         "trial": tid,
         "best_epoch": record["training"]["best_epoch"],
-        "seconds": record["timings"].get("total_s"),
+        "seconds": record["timings"]["total_s"],
         "finished": record["finished"],
         "status": "ok" if np.isfinite(accuracy) else "fail",
         "node": _ray_node(),
@@ -342,7 +342,7 @@ def _search_ray(cfg: SearchConfig, out_dir: Path, address: str | None, parallel:
 def _write_summary(out_dir, cfg, trials, overrides, df, base, command, seconds, engine, partial=False) -> dict:
     best = max(trials, key=lambda t: t["accuracy"]) if trials else None
     summary = {
-        "schema": records.SCHEMA,
+        "schema": records.SUMMARY_SCHEMA,
         "kind": "search",
         "config": asdict(cfg),
         "outer_split": _outer_name(base),

@@ -87,8 +87,7 @@ def fold_runs(protocol_dir: str | Path) -> dict[str, list[dict]]:
 
 
 def _seed_of(record: dict) -> int:
-    split = record["split"]
-    return int(split.get("model_seed", split["seed"]))
+    return int(record["split"]["model_seed"])
 
 
 def compare(a: str | Path, b: str | Path, *, confidence: float = CONFIDENCE, seed: int = 0) -> dict:

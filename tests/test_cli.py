@@ -11,10 +11,9 @@ import time
 
 import pytest
 
-pytestmark = pytest.mark.slow
+from sercnn import records
 
-RECORD_KEYS = {"command", "git", "config", "corpus", "features", "split", "selection", "model", "environment",
-               "timings", "training", "history", "metrics", "paper", "standardizer"}
+pytestmark = pytest.mark.slow
 
 
 def _env(tmp_path):
@@ -41,8 +40,10 @@ def test_train_then_evaluate(tmp_path):
                    "--epochs", "2", "--max-per-speaker-class", "1", "--run-name", "quick", "--no-progress")
     assert done.returncode == 0, done.stderr[-3000:]
     assert "corpus: synthetic" in done.stdout and "test accuracy" in done.stdout
-    record = json.loads((tmp_path / "runs" / "quick" / "record.json").read_text())
-    assert RECORD_KEYS <= set(record)
+    path = tmp_path / "runs" / "quick" / "record.json"
+    record = json.loads(path.read_text())
+    records.validate(record, path)  # the record schema, sercnn/record.schema.json
+    assert record["schema"] == records.SCHEMA and record["kind"] == "network"
     assert record["corpus"]["name"] == "synthetic" and "not speech" in record["corpus"]["source"]
     assert record["selection"]["mode"] == "held-out"
     split = record["split"]

@@ -42,15 +42,13 @@ def test_table_3_cells_are_whole_corpus_counts():
 
 
 def test_records_round_trip_and_summary(tmp_path):
+    from records_fixture import make_record
+
     from sercnn.records import load_records, summary_table, write_record
 
-    metric = {"accuracy": 50.0, "uar": 40.0}
-    record = {
-        "run": "r1", "corpus": {"name": "emodb"}, "config": {"model": "2d", "seed": 0},
-        "split": {"protocol": "speaker-independent", "test_speakers": ["03", "08"]},
-        "selection": {"mode": "held-out"}, "training": {"best_epoch": 3, "epochs_run": 11, "train_seconds": 120},
-        "metrics": {"test": metric, "whole_database": {"accuracy": 80.0}}, "git": {"commit": "abc"},
-    }
+    record = make_record(split={"test_speakers": ["03", "08"]},
+                         training={"best_epoch": 3, "epochs_run": 11, "train_seconds": 120},
+                         metrics={"test": {"accuracy": 50.0, "uar": 40.0}, "whole_database": {"accuracy": 80.0}})
     write_record(tmp_path / "group-a" / "r1", record)
     (tmp_path / "noise.json").write_text("[1, 2]")
     runs = load_records(tmp_path)

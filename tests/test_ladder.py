@@ -10,6 +10,7 @@ matplotlib.use("Agg")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from records_fixture import make_record  # noqa: E402
 
 from sercnn import records  # noqa: E402
 from sercnn.book import plots, results  # noqa: E402
@@ -30,12 +31,13 @@ def _protocol(folder, accuracies: list[list[float]], *, model: str = "2d"):
         for k, acc in enumerate(per_seed):
             right = int(round(acc / 10))
             probs = [[0.9, 0.1] if (lab == 0) == (i < right) else [0.1, 0.9] for i, lab in enumerate(labels)]
-            record = {"run": f"model-seed{k}", "split": {"seed": 0, "model_seed": k, "test_speakers": fold.split("-"),
-                                                         "test_utterances": tests},
-                      "metrics": {"test": {"accuracy": acc, "uar": acc - 1, "n": 10, "classes": CLASSES,
-                                           "confusion": [[5, 0], [0, 5]]},
-                                  "whole_database": {"accuracy": 95.0}},
-                      "test_labels": labels, "test_probabilities": probs}
+            record = make_record(run=f"model-seed{k}",
+                                 split={"seed": 0, "model_seed": k, "test_speakers": fold.split("-"),
+                                        "test_utterances": tests},
+                                 metrics={"test": {"accuracy": acc, "uar": acc - 1, "n": 10, "classes": CLASSES,
+                                                   "confusion": [[5, 0], [0, 5]]},
+                                          "whole_database": {"accuracy": 95.0}},
+                                 test_predictions=[0] * 10, test_labels=labels, test_probabilities=probs)
             where = folder / fold / f"model-seed{k}" if len(per_seed) > 1 else folder / fold
             records.write_record(where, record)
             from sercnn.protocol import fold_summary

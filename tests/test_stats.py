@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from records_fixture import make_record
 from scipy import stats as sps
 
 from sercnn import records
@@ -40,9 +41,9 @@ def test_interval_of_identical_differences_and_bad_input():
 
 
 def _record(fold: str, seed: int, acc: float, uar: float, test: list[str], speakers: list[str]) -> dict:
-    return {"run": fold, "split": {"seed": 0, "model_seed": seed, "test_speakers": speakers,
-                                   "test_utterances": test},
-            "metrics": {"test": {"accuracy": acc, "uar": uar}}}
+    return make_record(run=fold, split={"seed": 0, "model_seed": seed, "test_speakers": speakers,
+                                       "test_utterances": test},
+                       metrics={"test": {"accuracy": acc, "uar": uar}})
 
 
 def _protocol(folder, figures: dict[str, list[tuple[float, float]]], *, seeds: bool = True, tests=None):

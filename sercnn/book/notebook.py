@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .. import records
 from ..datasets import describe
 
 
@@ -48,36 +49,28 @@ def corpus_note(df: pd.DataFrame) -> Note:
 
 
 def record_note(record: dict) -> Note:
-    """The provenance of a run record's numbers: command, commit, corpus, split, seed, selection, hardware."""
-    env = record.get("environment", {})
-    git = record.get("git", {})
-    split = record["split"]
+    """The provenance of a run record's numbers: command, commit, corpus, split, seed, selection, training and
+    hardware (the command, code and machine rows from :func:`sercnn.records.provenance`)."""
+    corpus, split, selection = record["corpus"], record["split"], record["selection"]
+    origin = records.provenance(record)
+    hardware = origin.pop("hardware")
+    parts = (f"{split['n_fit']} fit / {split['n_validation']} validation" if record["kind"] == "network"
+             else f"{split['n_train']} train")
     rows = [
-        ("command", f"`{record.get('command', '?')}`"),
-        code_version(git),
-        ("corpus", f"{record['corpus']['name']}: {record['corpus']['n_utterances']} utterances"
-         + (f" ({record['corpus']['subset']})" if record["corpus"].get("subset") else "")),
+        *origin.items(),
+        ("corpus", f"{corpus['name']}: {corpus['n_utterances']} utterances"
+         + (f" ({corpus['subset']})" if corpus["subset"] else "")),
         ("split", f"{split['protocol']}, seed {split['seed']}; test speakers {', '.join(split['test_speakers'])}; "
-         f"{split['n_fit']} fit / {split['n_validation']} validation / {len(split['test_utterances'])} test"),
-        ("model selection", f"{record['selection']['mode']}: {record['selection']['monitored']}"),
-        ("training", f"{record['training']['epochs_run']} epochs, best {record['training']['best_epoch']}; "
-         f"{record['training']['stop_reason']}; {record['training']['train_seconds']:.0f} s"),
-        ("hardware", f"{env.get('cpu', '?')}, {env.get('cpu_count', '?')} cores; accelerators: "
-         f"{', '.join(env.get('accelerators', ['?']))}; "
-         f"Keras {env.get('keras', '?')} on {env.get('keras_backend', '?')}"),
+         f"{parts} / {len(split['test_utterances'])} test"),
+        ("model selection", f"{selection['mode']}: {selection['monitored']}"),
     ]
+    if record["kind"] == "network":
+        t = record["training"]
+        rows.append(("training", f"{t['epochs_run']} epochs, best {t['best_epoch']}; {t['stop_reason']}; "
+                                 f"{t['train_seconds']:.0f} s"))
+    rows.append(("hardware", hardware))
     body = "\n".join(f"| {k} | {v} |" for k, v in rows)
-    return Note(f"| run `{record.get('run', '?')}` | |\n| --- | --- |\n{body}")
-
-
-def code_version(git: dict) -> tuple[str, str]:
-    """The row that says which code produced a record, from its ``git`` entry: the commit in a clone, else (the
-    package installed from a release, as on Colab, where there is no repository to ask) the package's version."""
-    if git.get("commit"):
-        return "commit", git["commit"][:10] + (" (with uncommitted changes)" if git.get("dirty") else "")
-    if git.get("package_version"):
-        return "code", f"installed package sercnn {git['package_version']} (not a clone: no commit to show)"
-    return "commit", "unknown"
+    return Note(f"| run `{record['run']}` | |\n| --- | --- |\n{body}")
 
 
 def tensorflow_log_level() -> str:

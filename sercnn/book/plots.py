@@ -62,7 +62,7 @@ def paper_against_book(corpus: str, protocol: str, runs: list[dict] | None = Non
         held_out = [r["metrics"]["test"]["accuracy"] for r in runs or []
                     if r["corpus"]["name"] == corpus and r["split"]["protocol"] == protocol
                     and r["config"]["model"] == network and r["selection"]["mode"] == "held-out"
-                    and not r["corpus"].get("subset")]
+                    and not r["corpus"]["subset"]]
         if held_out:
             rows.append({"network": f"{network.upper()}", "accuracy %": float(np.mean(held_out)),
                          "source": "this book, held-out test (mean over runs)", "runs": len(held_out)})

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import paper
+from .. import paper, records
 from ..evaluation import class_size_multiples
 from ..protocol import mean_sd
 
@@ -55,7 +55,7 @@ def nested_against_defaults(defaults: dict, nested: dict) -> pd.DataFrame:
 def fold_records(results: str | Path, summary: dict) -> list[dict]:
     """The run records of a summary's folds, in fold order."""
     folder = Path(results) / summary["_folder"]
-    return [json.loads((folder / f["fold"] / "record.json").read_text()) for f in summary["folds"]]
+    return [records.load_record(folder / f["fold"]) for f in summary["folds"]]
 
 
 def _pm(stat: dict | None) -> str:
@@ -74,8 +74,8 @@ def overview(protocols: dict) -> pd.DataFrame:
             "test accuracy %": _pm(s["accuracy"]), "test UAR %": _pm(s["uar"]),
             "whole-database accuracy %": _pm(s["whole_database_accuracy"]),
             "wall time (min)": round(s["wall_seconds"] / 60, 1),
-            "hardware": f"{env.get('cpu')}, {env.get('cpu_count')} cores, {env.get('keras_backend')}",
-            "commit": (s.get("git", {}).get("commit") or "")[:10],
+            "hardware": records.hardware_text(env),
+            "commit": records.code_version(s["git"])[1],
         })
     return pd.DataFrame(rows)
 
@@ -195,11 +195,10 @@ def provenance(summary: dict) -> str:
     knobs = ", ".join(f"{k} {cfg[k]}" for k in shown if k in cfg)
     if summary["protocol"] == "speaker-dependent":
         knobs += f"; seeds {', '.join(str(f['seed']) for f in summary['folds'])}"
-    return (f"`{summary['command']}` at commit {(summary['git'].get('commit') or '?')[:10]}"
-            f"{' (uncommitted changes)' if summary['git'].get('dirty') else ''}; {summary['corpus']}; folds {folds}; "
+    label, code = records.code_version(summary["git"])
+    return (f"`{summary['command']}` at {label} {code}; {summary['corpus']}; folds {folds}; "
             f"{knobs}; {len(summary['folds'])} folds in {summary['wall_seconds'] / 60:.1f} min on "
-            f"{env.get('cpu')} ({env.get('cpu_count')} cores, {env.get('memory_gib')} GiB, "
-            f"backend {env.get('keras_backend')}, accelerators {', '.join(env.get('accelerators') or ['none'])}).")
+            f"{records.hardware_text(env)}.")
 
 
 def verdict(protocols: dict, corpus: str, protocol: str, network: str = "2d", baseline: str = "svm-compare") -> str:
@@ -377,10 +376,9 @@ def ladder_provenance(results: str | Path, protocol: str = "si") -> pd.DataFrame
     rows = []
     for name, s in ladder_runs(results, protocol).items():
         env = s["environment"]
-        rows.append({"run": name, "command": s["command"], "commit": (s["git"].get("commit") or "?")[:10],
+        rows.append({"run": name, "command": s["command"], "commit": records.code_version(s["git"])[1],
                      "seeds": s.get("n_seeds", 1), "wall time (min)": round(s["wall_seconds"] / 60, 1),
-                     "hardware": f"{env.get('cpu')}, {env.get('cpu_count')} cores, "
-                                 f"{', '.join(env.get('accelerators') or ['no accelerator'])}"})
+                     "hardware": records.hardware_text(env)})
     return pd.DataFrame(rows).set_index("run") if rows else pd.DataFrame(rows)
 
 
@@ -593,13 +591,12 @@ def protocol_provenance(protocols: dict) -> pd.DataFrame:
         rows.append({
             "run": f"{MODEL_NAMES.get(model, model)}, {PROTOCOL_NAMES.get(protocol, protocol)}",
             "command": s["command"],
-            "commit": (s["git"].get("commit") or "?")[:10] + (" (dirty)" if s["git"].get("dirty") else ""),
+            "commit": records.code_version(s["git"])[1],
             "folds": len(s["folds"]), "seeds": ", ".join(str(x) for x in seeds),
             "window (s)": cfg.get("seconds") if cfg.get("seconds") is not None else "whole clip",
             "precision": cfg.get("precision") or "–",
             "wall time (min)": round(s["wall_seconds"] / 60, 1),
-            "hardware": f"{env.get('cpu')}, {env.get('cpu_count')} cores, backend {env.get('keras_backend')}, "
-                        f"{', '.join(env.get('accelerators') or ['no accelerator'])}",
+            "hardware": records.hardware_text(env),
         })
     return pd.DataFrame(rows).set_index("run") if rows else pd.DataFrame(rows)
 
