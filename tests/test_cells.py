@@ -29,7 +29,7 @@ def _tiny_record(tmp_path: Path, folder: str, run: str, speakers: list[str]) -> 
     (tmp_path / folder / f"{run}.json").write_text(json.dumps(record))
 
 
-@pytest.mark.parametrize("function", [notebook.committed_run, experiment.run_variants,
+@pytest.mark.parametrize("function", [notebook.committed_run, notebook.provenance_note, experiment.run_variants,
                                       results.pooled_metrics, results.training_against_inference,
                                       evaluation.metrics_from_confusion])
 def test_each_names_its_chapter(function):
@@ -125,3 +125,16 @@ def test_pooled_metrics_of_a_committed_protocol():
     diagonal = np.diag(np.asarray(summary["pooled_test"]["confusion_pct"], float))
     assert pooled["uar"] == pytest.approx(float(np.nanmean(diagonal)), abs=0.01)  # chapter 7 did (rounded %)
 
+
+# --- provenance_note (chapters 6 and 7) -------------------------------------------------------------------
+
+
+def test_provenance_note_of_a_record_and_of_a_search():
+    run = records.load_records(RESULTS / "emodb-2d-si-heldout")[0]
+    text = str(notebook.provenance_note(run, "8 s, float32", "one of 5 folds"))
+    assert text.startswith("**8 s, float32**: `python -m sercnn") and text.endswith("; one of 5 folds.")
+    assert run["git"]["commit"][:10] in text
+    search = json.loads((RESULTS / "search" / "emodb-2d-03-08-tpe" / "search.json").read_text())
+    text = str(notebook.provenance_note(search, "tpe"))
+    assert f"{len(search['trials'])} trials in {search['wall_seconds'] / 60:.1f} min" in text
+    assert search["objective"] in text and search["git"]["commit"][:10] in text

@@ -214,3 +214,20 @@ def committed_run(folder: str, test_speakers=None, results: str | Path | None = 
             return record
     return None
 
+
+def provenance_note(doc: dict, title: str, extra: str = "") -> Note:
+    """Where a figure's numbers came from, in one line: ``title``, then the command, code version and machine of
+    a run record, a protocol summary or a search summary (:func:`sercnn.records.provenance_line`); for a search,
+    its outer split, objective, trials and wall time; then ``extra``.
+
+    Notebooks: ``book/06_hyperopt.ipynb`` (the full searches), ``book/07_results.ipynb`` (the ablations).
+    """
+    from .. import records
+
+    parts = [records.provenance_line(doc)]
+    if "trials" in doc and "objective" in doc:
+        parts.append(f"{doc['outer_split']}; objective: {doc['objective']}; {len(doc['trials'])} trials in "
+                     f"{doc['wall_seconds'] / 60:.1f} min")
+    if extra:
+        parts.append(extra)
+    return Note(f"**{title}**: " + "; ".join(parts) + ".")
