@@ -10,3 +10,7 @@ Keras is imported lazily by the modules that need it, so that ``sercnn.datasets`
 """
 
 __version__ = "0.1.0"
+
+from ._native import preload_opensmile
+
+preload_opensmile()  # before any TensorFlow: see sercnn._native

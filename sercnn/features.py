@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 import soundfile as sf
 
+from ._native import check_opensmile_order
 from .config import CLIP_SECONDS  # defined (with the other run defaults) in sercnn.config
 from .datasets._manifest import SILENCE_PEAK
 from .errors import AudioFileError, AudioFormatWarning, FeatureExtractionError
@@ -212,6 +213,7 @@ def functionals(y: np.ndarray, sr: int, feature_set: str = "ComParE_2016") -> np
     """
     if feature_set not in FUNCTIONALS:
         raise ValueError(f"feature_set must be one of {sorted(FUNCTIONALS)}, got {feature_set!r}")
+    check_opensmile_order()
     try:
         import opensmile
     except ImportError as exc:  # pragma: no cover - depends on the installation

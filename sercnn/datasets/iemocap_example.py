@@ -71,7 +71,8 @@ def write_example(root: str | Path, *, sessions: int = 5,
     the dialogues of :func:`dialogues`, both actors speaking ``utterances_per_speaker`` utterances
     in each, the k-th following ``TEMPLATES[k % len(TEMPLATES)]``. The audio is 0.5 s of
     16 kHz tones with noise: **not IEMOCAP data**, only its layout, so that
-    :func:`sercnn.datasets.load_iemocap` can be shown and tested without the licensed corpus. Deterministic; about 0.1 s.
+    :func:`sercnn.datasets.load_iemocap` can be shown and tested without the licensed corpus.
+    Deterministic; about 0.1 s.
 
     Notebook: ``book/01_data.ipynb``.
     """
