@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from . import __version__
-from .config import BASELINES, CORPUS_CHOICES, NORMALISE, OPTIMIZERS, PRECISIONS, SELECTIONS, SPLITS, RunConfig
+from .config import BASELINES, C_GRID, CORPUS_CHOICES, NORMALISE, OPTIMIZERS, PRECISIONS, SELECTIONS, SPLITS, RunConfig
 from .progress import choose_mode
 
 EPILOG_TRAIN = """\
@@ -55,9 +55,7 @@ def _add_run_options(t: argparse.ArgumentParser, *, split: bool = True, models: 
                    help="1d: raw 8 s audio, Table 1; 2d: 128 x 251 log-mel spectrogram, Table 2"
                    + ("; svm-compare, svm-egemaps: openSMILE ComParE_2016 or eGeMAPSv02 functionals with a "
                       "linear SVM (sercnn.baselines)" if len(models) > 2 else "") + " (default: %(default)s)")
-    if len(models) > 2:
-        from .config import C_GRID
-
+    if set(models) & set(BASELINES):
         g.add_argument("--c-grid", type=float, nargs="+", default=list(C_GRID), metavar="C",
                        help="svm-*: the SVM penalties C that the cross-validation inside the training data chooses "
                        "from (default: %(default)s)")
@@ -192,7 +190,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog=EPILOG_TRAIN,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    _add_run_options(t, models=("1d", "2d", "svm-compare", "svm-egemaps"))
+    _add_run_options(t, models=("1d", "2d", *BASELINES))
     g = t.add_argument_group("output")
     g.add_argument("--runs-dir", default="runs", help="parent of run directories (default: %(default)s)")
     g.add_argument("--run-name", default=None,
@@ -406,8 +404,8 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
         run_dir = Path(args.resume)
         cfg = load_config(run_dir)
         created = False
-    elif args.model.startswith("svm-"):
-        from .baselines import BaselineConfig
+    elif args.model in BASELINES:
+        from .config import BaselineConfig
 
         cfg = _config_from(args, BaselineConfig)
     else:
@@ -425,9 +423,9 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
     command = shlex.join(["python", "-m", "sercnn", *argv])
     print(f"run directory: {run_dir}", flush=True)
     mode = choose_mode(args.no_progress)
-    lines = epoch_printer(cfg.epochs) if mode == "lines" and hasattr(cfg, "epochs") else None  # networks
+    lines = epoch_printer(cfg.epochs) if mode == "lines" and cfg.model not in BASELINES else None
     try:
-        if args.model.startswith("svm-") and not args.resume:
+        if args.model in BASELINES and not args.resume:
             from .baselines import run as run_baseline
 
             record = run_baseline(cfg, run_dir, command=command, progress=mode == "bar")
@@ -454,7 +452,7 @@ def _print_summary(record: dict) -> None:
     s = record["split"]
     print(f"split: {s['protocol']}, seed {s['seed']}, test speakers {', '.join(s['test_speakers'])} "
           f"({s['n_test']} utterances); selection: {record['selection']['mode']}")
-    if "training" in record:  # a network
+    if record["kind"] == "network":
         t = record["training"]
         print(f"best epoch {t['best_epoch']} of {t['epochs_run']}, {t['train_seconds']:.0f} s "
               f"({t['train_samples_per_second']:.1f} samples/s)")
