@@ -270,7 +270,22 @@ def schema() -> dict:
     """The record schema (JSON Schema 2020-12), ``sercnn/record.schema.json``."""
     from importlib.resources import files
 
-    return json.loads(files(__package__).joinpath(SCHEMA_FILE).read_text())
+    return _fill_enums(json.loads(files(__package__).joinpath(SCHEMA_FILE).read_text()))
+
+
+def _fill_enums(node):
+    """The schema file names its lists of allowed values (``"<config.SPLITS>"``); they are filled in here from
+    :mod:`sercnn.config`, so that each list exists once."""
+    from .config import NORMALISE, SELECTIONS, SPLITS
+
+    lists = {"<config.SPLITS>": list(SPLITS), "<config.NORMALISE>": list(NORMALISE),
+             "<config.SELECTIONS>": list(SELECTIONS),
+             "<protocol names of config.SPLITS>": [protocol_name(s) for s in SPLITS]}
+    if isinstance(node, dict):
+        return {k: lists[v] if k == "enum" and isinstance(v, str) else _fill_enums(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_fill_enums(v) for v in node]
+    return node
 
 
 @lru_cache(maxsize=1)

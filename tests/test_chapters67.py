@@ -94,6 +94,8 @@ def test_fold_explorer_reads_the_fold_records(tmp_path):
     pytest.importorskip("ipywidgets")
     import json
 
+    from records_fixture import make_record
+
     from sercnn.book import results
     from sercnn.book.widgets import fold_explorer
     from sercnn.evaluation import metrics
@@ -105,7 +107,10 @@ def test_fold_explorer_reads_the_fold_records(tmp_path):
         for fold in ("03", "08"):
             m = metrics([0, 1, 2, 3], [0, 1, 2, 0], names)
             (folder / fold).mkdir(parents=True)
-            (folder / fold / "record.json").write_text(json.dumps({"metrics": {"test": m}}))
+            kind = "network" if model == "2d" else "baseline"
+            record = make_record(kind, metrics={"test": m})
+            record["corpus"]["classes"] = list(names)
+            (folder / fold / "record.json").write_text(json.dumps(record))
             folds.append({"fold": fold, "accuracy": m["accuracy"]})
         (folder / "summary.json").write_text(json.dumps({"corpus": "emodb", "model": model, "protocol": "loso",
                                                          "folds": folds}))

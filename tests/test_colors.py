@@ -52,8 +52,11 @@ def test_a_model_keeps_its_colour_in_every_panel_of_the_fold_figure():
 
 
 def test_the_networks_keep_their_colours_in_chapter_0s_figure():
-    runs = [{"corpus": {"name": "emodb"}, "split": {"protocol": "speaker-independent"}, "config": {"model": m},
-             "selection": {"mode": "held-out"}, "metrics": {"test": {"accuracy": a}}}
+    from records_fixture import make_record, scores
+
+    runs = [make_record(corpus={"name": "emodb", "subset": None}, split={"protocol": "speaker-independent"},
+                        config={"model": m}, selection={"mode": "held-out"},
+                        metrics={"test": scores(accuracy=a)})
             for m, a in (("1d", 40.0), ("2d", 55.0))]
     ax = plots.paper_against_book("emodb", "speaker-independent", runs)
     colors = _bar_colors(ax)

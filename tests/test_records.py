@@ -142,3 +142,24 @@ def test_provenance_of_a_record_and_of_a_summary():
     assert records.provenance_line(summary) == ("`python -m sercnn protocol` at code installed package sercnn 0.1.0 "
                                                 "(not a clone: no commit to show) on test CPU, ? cores, ? GiB; "
                                                 "Keras ? on ?; accelerators: none")
+
+
+def test_the_schema_reads_its_lists_of_allowed_values_from_config():
+    """The split names, normalisations and selection modes exist once, in sercnn.config."""
+    from sercnn.config import NORMALISE, SELECTIONS, SPLITS
+
+    enums = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            enums.extend([node["enum"]] if "enum" in node else [])
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(records.schema())
+    assert all(isinstance(e, list) for e in enums)
+    for values in (SPLITS, NORMALISE, SELECTIONS, tuple(map(records.protocol_name, SPLITS))):
+        assert list(values) in enums
