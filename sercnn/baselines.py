@@ -58,14 +58,14 @@ def fit(x: np.ndarray, y: np.ndarray, groups: np.ndarray | None, c_grid=C_GRID, 
 
 def run(cfg: BaselineConfig, run_dir: str | Path, *, command: str | None = None, progress: bool = True) -> dict:
     """One baseline run into ``run_dir/record.json``, on the split ``cfg`` names; returns the record."""
-    from .datasets import resolve_corpus, subset
+    from .datasets import run_corpus, subset
     from .features import standardise
     from .splits import make_split
 
     t_total = time.perf_counter()
     run_dir = Path(run_dir)
     created = records.now()
-    df = resolve_corpus(cfg.corpus, cfg.data_root)
+    df = run_corpus(cfg)
     if cfg.max_per_speaker_class:
         df = subset(df, cfg.max_per_speaker_class, cfg.seed)
     timings = {}

@@ -15,7 +15,18 @@ from datetime import datetime
 from pathlib import Path
 
 from . import __version__
-from .config import BASELINES, C_GRID, CORPUS_CHOICES, NORMALISE, OPTIMIZERS, PRECISIONS, SELECTIONS, SPLITS, RunConfig
+from .config import (
+    BASELINES,
+    C_GRID,
+    CORPORA,
+    CORPUS_CHOICES,
+    NORMALISE,
+    OPTIMIZERS,
+    PRECISIONS,
+    SELECTIONS,
+    SPLITS,
+    RunConfig,
+)
 from .progress import choose_mode
 
 EPILOG_TRAIN = """\
@@ -34,14 +45,19 @@ The backend is Keras': set KERAS_BACKEND=jax or torch to change it (default tens
 
 def _add_run_options(t: argparse.ArgumentParser, *, split: bool = True, models: tuple = ("1d", "2d")) -> None:
     """The data, protocol and training options that ``train``, ``protocol`` and ``search`` share
-    (``split=False``: without --split, --test-speakers and --fold, which ``protocol`` sets per fold)."""
+    (``split=False``: without --split, --test-speakers and --fold, which ``protocol`` sets per fold; ``protocol``
+    also takes ``--train``/``--test`` for ``--corpus``/``--test-corpus``)."""
     d = RunConfig()
     g = t.add_argument_group("data")
-    g.add_argument("--corpus", choices=CORPUS_CHOICES, default=d.corpus,
+    g.add_argument("--corpus", *(() if split else ("--train",)), choices=CORPUS_CHOICES, default=d.corpus,
                    help="emodb: Berlin EmoDB (downloaded and verified if missing); iemocap: your licensed "
                    "copy; ravdess: your copy of RAVDESS (CC BY-NC-SA 4.0, never downloaded), EmoDB's six shared "
                    "emotions at normal intensity; synthetic: a small corpus sercnn synthesises, not speech; "
                    "auto: EmoDB where it can be had, else synthetic, said plainly (default: %(default)s)")
+    g.add_argument("--test-corpus", *(() if split else ("--test",)), choices=CORPORA, default=None,
+                   help="split (protocol) cross-corpus: the corpus tested on, every speaker of it; the run trains on "
+                   "every speaker of --corpus, both on the classes they share (emodb and ravdess: six; boredom, calm "
+                   "and surprised are left out, and the record says so)")
     g.add_argument("--data-root", default=None,
                    help="folder of the corpus (EmoDB: holding wav/; IEMOCAP: holding Session1-5). "
                    "Default: $SERCNN_DATA/<corpus>, else the per-user cache")
@@ -214,7 +230,8 @@ def _parser() -> argparse.ArgumentParser:
     pr.add_argument("protocol", choices=SPLITS,
                     help="speaker-dependent: stratified 80/20, one fold per --seeds; speaker-independent: "
                     "male+female test pairs that test every speaker once (EmoDB: 03-08 10-09 11-13 12-14 15-16); "
-                    "loso: one fold per speaker")
+                    "loso: one fold per speaker; cross-corpus: train on every speaker of --corpus, test on every "
+                    "speaker of --test-corpus (one fold)")
     _add_run_options(pr, split=False, models=("1d", "2d", *BASELINES))
     g = pr.add_argument_group("folds")
     g.add_argument("--split-seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4],
@@ -326,7 +343,7 @@ def _explicit(argv: list[str]) -> set[str]:
 
 def _name_option(message: str) -> str:
     """A configuration error with the option the user typed: "seconds must be ..." -> "--seconds: seconds ..."."""
-    field_name = message.split(" ", 1)[0]
+    field_name = message.split(" ", 1)[0].rstrip(":")
     if field_name in RunConfig.__dataclass_fields__:
         return f"--{field_name.replace('_', '-')}: {message}"
     return message
@@ -336,6 +353,8 @@ def _protocol(args: argparse.Namespace, argv: list[str]) -> int:
     from .config import BaselineConfig
     from .protocol import fold_table, run_protocol
 
+    if args.protocol == "cross-corpus":
+        args.split = "cross-corpus"  # the one fold's split; the other protocols set theirs per fold
     if args.model in BASELINES:
         base = _config_from(args, BaselineConfig)
     else:

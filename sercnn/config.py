@@ -16,9 +16,11 @@ from typing import Literal
 #: The corpora ``sercnn.datasets.load_corpus`` reads; a run may also ask for ``auto`` (EmoDB, else synthetic).
 CORPORA = ("emodb", "iemocap", "ravdess", "synthetic")
 CORPUS_CHOICES = (*CORPORA, "auto")
-#: The evaluation protocols (sections 4.1, 4.2): a run's ``split``, a ``protocol`` of folds.
-SPLITS = ("speaker-dependent", "speaker-independent", "loso")
-SplitKind = Literal["speaker-dependent", "speaker-independent", "loso"]
+#: The evaluation protocols (sections 4.1, 4.2): a run's ``split``, a ``protocol`` of folds. ``cross-corpus``
+#: is not the paper's: train on every speaker of one corpus, test on every speaker of another (``test_corpus``),
+#: on the classes both have (``sercnn.datasets.cross_corpus``).
+SPLITS = ("speaker-dependent", "speaker-independent", "loso", "cross-corpus")
+SplitKind = Literal["speaker-dependent", "speaker-independent", "loso", "cross-corpus"]
 #: Model-selection modes (see ``sercnn.experiment``).
 SELECTIONS = ("held-out", "paper")
 Selection = Literal["held-out", "paper"]
@@ -69,11 +71,20 @@ BASELINES = {"svm-compare": "ComParE_2016", "svm-egemaps": "eGeMAPSv02"}
 C_GRID = (1e-4, 1e-3, 1e-2, 1e-1, 1.0)
 
 
-def _check_split(split: str, fold: str | None) -> None:
+def _check_split(split: str, fold: str | None, corpus: str = "emodb", test_corpus: str | None = None) -> None:
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
     if split == "loso" and fold is None:
         raise ValueError("a loso run needs fold= (the test speaker)")
+    if split == "cross-corpus":
+        if test_corpus is None:
+            raise ValueError("test_corpus: a cross-corpus run needs the corpus it is tested on")
+        _check_choice("test_corpus", test_corpus, CORPORA)
+        if corpus not in CORPORA or corpus == test_corpus:
+            raise ValueError(f"test_corpus: a cross-corpus run trains on one corpus of {CORPORA} and tests on "
+                             f"another, got {corpus!r} and {test_corpus!r}")
+    elif test_corpus is not None:
+        raise ValueError(f"test_corpus applies to the split cross-corpus only, not to {split!r}")
 
 
 def _check_choice(name: str, value: object, choices: tuple) -> None:
@@ -93,6 +104,7 @@ class RunConfig:
     split: SplitKind = "speaker-independent"
     test_speakers: list[str] | None = None
     fold: str | None = None  # loso: the test speaker
+    test_corpus: str | None = None  # cross-corpus: the corpus tested on (every speaker of it)
     selection: Selection = "held-out"
     val_by: Literal["utterance", "speaker"] = "utterance"
     val_size: float = VALIDATION_SIZE
@@ -125,7 +137,7 @@ class RunConfig:
     def __post_init__(self) -> None:
         _check_choice("corpus", self.corpus, CORPUS_CHOICES)
         _check_choice("model", self.model, ("1d", "2d"))
-        _check_split(self.split, self.fold)
+        _check_split(self.split, self.fold, self.corpus, self.test_corpus)
         _check_choice("selection", self.selection, SELECTIONS)
         _check_choice("optimizer", self.optimizer, OPTIMIZERS)
         _check_choice("precision", self.precision, PRECISIONS)
@@ -152,6 +164,7 @@ class BaselineConfig:
     split: str = "speaker-independent"
     test_speakers: list[str] | None = None
     fold: str | None = None
+    test_corpus: str | None = None
     seed: int = 0
     max_per_speaker_class: int | None = None
     c_grid: list[float] = field(default_factory=lambda: list(C_GRID))
@@ -166,5 +179,5 @@ class BaselineConfig:
     def __post_init__(self) -> None:
         if self.model not in BASELINES:
             raise ValueError(f"baseline model must be one of {sorted(BASELINES)}, got {self.model!r}")
-        _check_split(self.split, self.fold)
+        _check_split(self.split, self.fold, self.corpus, self.test_corpus)
         _check_choice("normalise", self.normalise, NORMALISE)

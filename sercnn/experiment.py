@@ -29,7 +29,7 @@ import pandas as pd
 from . import devices, records, splits, training
 from .commands import config_command
 from .config import RunConfig
-from .datasets import class_names, labels, load_corpus, resolve_corpus, subset, utterance_ids
+from .datasets import class_names, labels, load_corpus, run_corpus, subset, utterance_ids
 from .errors import AudioFormatWarning
 from .features import FeatureSettings, SpeakerStandardizer, extract, scaler_from_dict
 
@@ -117,7 +117,7 @@ def run(
 
     t0 = time.perf_counter()
     if df is None:
-        df = resolve_corpus(cfg.corpus, cfg.data_root)
+        df = run_corpus(cfg)
     if cfg.max_per_speaker_class:
         df = subset(df, cfg.max_per_speaker_class, cfg.seed)
     corpus = df.attrs.get("corpus", cfg.corpus)
@@ -234,7 +234,7 @@ def evaluate_run(run_dir: str | Path, *, progress: bool = True) -> dict:
     if not model_path.exists():
         raise FileNotFoundError(f"{model_path}: the run has no saved model (interrupted before it finished?)")
     cfg = RunConfig(**{k: v for k, v in record["config"].items()})
-    df = load_corpus(record["corpus"]["name"], cfg.data_root)
+    df = run_corpus(cfg) if cfg.test_corpus else load_corpus(record["corpus"]["name"], cfg.data_root)
     if cfg.max_per_speaker_class:
         df = subset(df, cfg.max_per_speaker_class, cfg.seed)
     ids = pd.Series(utterance_ids(df, np.arange(len(df))))

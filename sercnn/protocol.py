@@ -51,6 +51,10 @@ def folds(protocol: Protocol, df: pd.DataFrame, base, seeds: Sequence[int] = SD_
     if protocol == "speaker-independent":
         return [(f"{a}-{b}", replace(base, split=protocol, test_speakers=[a, b], fold=None))
                 for a, b in speaker_pairs(df)]
+    if protocol == "cross-corpus":
+        if base.test_corpus is None:
+            raise ValueError("--test-corpus: the cross-corpus protocol needs the corpus it tests on")
+        return [(f"{base.corpus}-to-{base.test_corpus}", replace(base, split=protocol, test_speakers=None, fold=None))]
     if protocol == "loso":
         return [(s, replace(base, split="loso", fold=s, test_speakers=None))
                 for s in sorted(df["speaker"].astype(str).unique())]
@@ -256,7 +260,7 @@ def run_protocol(
     Returns the summary, also written to ``out_dir/summary.json``.
     """
     from .baselines import BaselineConfig
-    from .datasets import resolve_corpus
+    from .datasets import run_corpus
 
     t0 = time.perf_counter()
     started = records.now()
@@ -265,7 +269,7 @@ def run_protocol(
     command = command or protocol_command(protocol, base, out_dir, seeds=seeds, model_seeds=model_seeds, only=only,
                                           search_trials=search_trials)
     if df is None:
-        df = resolve_corpus(base.corpus, base.data_root)
+        df = run_corpus(base)
     every = folds(protocol, df, base, seeds)
     todo = every
     if only:

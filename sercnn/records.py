@@ -418,6 +418,7 @@ def corpus_section(df: pd.DataFrame, requested: str, fingerprint: str) -> dict:
         "class_sizes": {str(c): int(n) for c, n in df["emotion"].value_counts(sort=False).items()},
         "skipped": df.attrs.get("skipped", []),
         "fingerprint": fingerprint,
+        **({"cross_corpus": df.attrs["cross_corpus"]} if "cross_corpus" in df.attrs else {}),
     }
 
 

@@ -106,10 +106,25 @@ def make_split(df: pd.DataFrame, cfg) -> Split:
         return speaker_dependent(df, cfg.seed)
     if cfg.split == "speaker-independent":
         return speaker_independent(df, cfg.seed, cfg.test_speakers)
+    if cfg.split == "cross-corpus":
+        return cross_corpus(df, cfg.corpus, cfg.test_corpus)
     folds = dict(zip(sorted(df["speaker"].astype(str).unique()), leave_one_speaker_out(df)))
     if str(cfg.fold) not in folds:
         raise ValueError(f"fold {cfg.fold!r} is not a speaker of the corpus ({sorted(folds)})")
     return folds[str(cfg.fold)]
+
+
+def cross_corpus(df: pd.DataFrame, train: str, test: str) -> Split:
+    """Every utterance of corpus ``train`` for training, every one of ``test`` for test (the ``corpus`` column of
+    a :func:`sercnn.datasets.cross_corpus` manifest): no speaker is on both sides."""
+    if "corpus" not in df or df["corpus"].isna().any():
+        raise ValueError("a cross-corpus split needs the manifest of sercnn.datasets.cross_corpus")
+    corpus = df["corpus"].astype(str).to_numpy()
+    train_pos, test_pos = np.flatnonzero(corpus == train), np.flatnonzero(corpus == test)
+    for name, pos in ((train, train_pos), (test, test_pos)):
+        if len(pos) == 0:
+            raise ValueError(f"the manifest holds no utterance of corpus {name!r} (it has {sorted(set(corpus))})")
+    return train_pos, test_pos
 
 
 def leave_one_speaker_out(df: pd.DataFrame) -> list[Split]:

@@ -30,16 +30,20 @@ BASELINE = BaselineConfig(corpus="synthetic", data_root="/x", model="svm-egemaps
                           test_speakers=["03", "08"], fold="11", seed=3, max_per_speaker_class=2, c_grid=[0.5, 2.0],
                           normalise="speaker", model_seed=7, n_jobs=2)
 
+CROSS_RUN = RunConfig(corpus="emodb", split="cross-corpus", test_corpus="ravdess", normalise="speaker")
+CROSS_BASELINE = BaselineConfig(corpus="ravdess", split="cross-corpus", test_corpus="emodb")
+
 
 def test_every_field_of_the_examples_is_not_its_default():
     for cfg in (RUN_2D, BASELINE):
         default = type(cfg)()
         same = [f for f in cfg.__dataclass_fields__ if getattr(cfg, f) == getattr(default, f)]
-        assert same == (["model"] if cfg is RUN_2D else []), same  # RUN_1D covers the other model
+        # RUN_1D covers the other model; CROSS_RUN and CROSS_BASELINE the test corpus of a cross-corpus split
+        assert same == (["model", "test_corpus"] if cfg is RUN_2D else ["test_corpus"]), same
 
 
-@pytest.mark.parametrize("cfg", [RUN_2D, RUN_1D, RunConfig(), BASELINE, BaselineConfig()],
-                         ids=["2d", "1d", "run-defaults", "baseline", "baseline-defaults"])
+@pytest.mark.parametrize("cfg", [RUN_2D, RUN_1D, RunConfig(), BASELINE, BaselineConfig(), CROSS_RUN, CROSS_BASELINE],
+                         ids=["2d", "1d", "run-defaults", "baseline", "baseline-defaults", "cross", "cross-baseline"])
 def test_a_train_command_parses_back_to_its_configuration(cfg):
     command = config_command(cfg)
     args, parsed = _parsed(command, type(cfg))

@@ -633,3 +633,103 @@ def training_against_inference(runs: dict, key: str = "momentum") -> pd.DataFram
              "accuracy %": record["metrics"]["whole_database"]["accuracy"]},
         ]
     return pd.DataFrame(rows, columns=[key, "mode", "accuracy %"])
+
+
+# --- Chapter 8: across corpora (issue 12) -------------------------------------------------------------------
+
+#: ``results/cross-corpus/<train>-to-<test>/<model>-<normalise>/``: one protocol folder per direction and model.
+CROSS_FOLDER = "cross-corpus"
+
+
+def cross_corpus_runs(results: str | Path) -> dict[tuple[str, str], dict]:
+    """The finished cross-corpus runs, ``{(direction, configuration): record}`` (a network run with model seeds:
+    its first seed's record, with the seeds' mean accuracy and UAR and the ensemble in ``record['seeds']``).
+
+    Notebook: ``book/08_beyond.ipynb``.
+    """
+    found = {}
+    for summary_path in sorted((Path(results) / CROSS_FOLDER).glob("*/*/summary.json")):
+        summary = json.loads(summary_path.read_text())
+        if not summary.get("complete", True) or not summary.get("folds"):
+            continue
+        fold = summary_path.parent / summary["folds"][0]["fold"]
+        paths = sorted(fold.glob("model-seed*/record.json")) or [fold / records.RECORD_NAME]
+        record = records.load_record(paths[0])
+        if len(paths) > 1:
+            record = {**record, "seeds": {"n": len(paths), "accuracy": summary["accuracy"]["mean"],
+                                          "uar": summary["uar"]["mean"], "ensemble": summary.get("ensemble")}}
+        found[(summary_path.parent.parent.name, summary_path.parent.name)] = record
+    return found
+
+
+def cross_corpus_table(runs: dict[tuple[str, str], dict]) -> pd.DataFrame:
+    """One row per cross-corpus run: direction, configuration, accuracy, UAR and the recall of each shared class
+    (in %), chance (one over the classes), and the classes each corpus left out.
+
+    Notebook: ``book/08_beyond.ipynb``.
+    """
+    rows = []
+    for (direction, name), r in runs.items():
+        test = r["metrics"]["test"]
+        info = r["corpus"].get("cross_corpus", {})
+        seeds = r.get("seeds")
+        rows.append({
+            "direction": direction.replace("-to-", " → "), "model": name,
+            "accuracy %": round(seeds["accuracy"] if seeds else test["accuracy"], 2),
+            "UAR %": round(seeds["uar"] if seeds else test["uar"], 2),
+            "chance %": round(100 / len(test["classes"]), 2),
+            **{f"recall {c}": round(float(test["per_class_recall"][c]), 1) for c in test["classes"]},
+            "left out": "; ".join(f"{k}: {', '.join(v['classes']) or 'none'}"
+                                  for k, v in info.get("left_out", {}).items()),
+        })
+    return pd.DataFrame(rows).set_index(["direction", "model"]) if rows else pd.DataFrame()
+
+
+def travelling_emotions(table: pd.DataFrame, margin: float = 10.0) -> pd.DataFrame:
+    """Per direction, the shared classes whose mean recall is above chance by more than ``margin`` points
+    ("travels") or not ("does not travel"), over the runs with speaker normalisation (the baselines'
+    ``*-speaker`` and the networks' recipes, which include it): with the training fit every model collapses onto
+    one or two classes of the other corpus, which says more about the recording than about the emotions.
+    From :func:`cross_corpus_table`.
+
+    Notebook: ``book/08_beyond.ipynb``.
+    """
+    recall = [c for c in table.columns if c.startswith("recall ")]
+    models = table.index.get_level_values("model")
+    table = table[[m.endswith("-speaker") or not m.startswith("svm-") for m in models]]
+    rows = []
+    for direction, part in table.groupby(level="direction"):
+        chance = float(part["chance %"].iloc[0])
+        means = part[recall].mean()
+        rows.append({"direction": direction,
+                     "travels": ", ".join(c[7:] for c in recall if means[c] > chance + margin) or "none",
+                     "does not travel": ", ".join(c[7:] for c in recall if means[c] <= chance + margin) or "none"})
+    return pd.DataFrame(rows).set_index("direction")
+
+
+def per_speaker_accuracy(record: dict) -> pd.Series:
+    """A run's test accuracy (%) per test speaker, from its recorded test utterances and predictions (a
+    cross-corpus run tests every speaker of the other corpus: they are the units of its interval).
+
+    Notebook: ``book/08_beyond.ipynb``.
+    """
+    from ..datasets import speaker_of
+
+    test_corpus = record["config"].get("test_corpus") or record["corpus"]["name"]
+    speakers = [speaker_of(test_corpus, u) for u in record["split"]["test_utterances"]]
+    right = np.asarray(record["test_predictions"]) == np.asarray(record["test_labels"])
+    return pd.Series(100 * right, index=speakers, dtype=float).groupby(level=0).mean()
+
+
+def cross_corpus_compare(a: dict, b: dict) -> dict:
+    """Run ``a`` minus run ``b`` on the same test utterances, paired by test speaker: the mean difference of
+    per-speaker accuracy with its bootstrap 95 % CI and Wilcoxon p (:func:`sercnn.stats.paired_interval`).
+
+    Notebook: ``book/08_beyond.ipynb``.
+    """
+    from .. import stats
+
+    if a["split"]["test_utterances"] != b["split"]["test_utterances"]:
+        raise ValueError("the two runs were not tested on the same utterances")
+    sa, sb = per_speaker_accuracy(a), per_speaker_accuracy(b)
+    return {**stats.paired_interval((sa - sb.loc[sa.index]).to_numpy()), "unit": "test speakers"}

@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..config import CORPORA
 from ._manifest import MANIFEST_COLUMNS, class_names, describe, labels
-from .corpus import resolve_corpus, subset, utterance_ids
+from .corpus import cross_corpus, resolve_corpus, run_corpus, speaker_of, subset, utterance_ids
 from .emodb import load_emodb, load_perception
 from .iemocap import load_iemocap
 from .ravdess import load_ravdess
@@ -28,6 +28,7 @@ __all__ = [
     "CORPORA",
     "MANIFEST_COLUMNS",
     "class_names",
+    "cross_corpus",
     "describe",
     "labels",
     "load_corpus",
@@ -37,6 +38,8 @@ __all__ = [
     "load_ravdess",
     "load_synthetic",
     "resolve_corpus",
+    "run_corpus",
+    "speaker_of",
     "subset",
     "utterance_ids",
 ]

@@ -1,5 +1,6 @@
-"""A run's corpus: which one (:func:`resolve_corpus`), a small balanced part of it (:func:`subset`), and the
-stable names of its utterances (:func:`utterance_ids`).
+"""A run's corpus: which one (:func:`resolve_corpus`), two of them for a cross-corpus run (:func:`cross_corpus`,
+:func:`run_corpus`), a small balanced part of it (:func:`subset`), and the stable names of its utterances
+(:func:`utterance_ids`).
 
 Notebooks: ``book/01_data.ipynb`` (and every chapter that loads a corpus).
 """
@@ -36,6 +37,75 @@ def resolve_corpus(name: str, root: str | Path | None = None) -> pd.DataFrame:
             stacklevel=2,
         )
         return load_corpus("synthetic")
+
+
+def cross_corpus(train: str, test: str, root: str | Path | None = None) -> pd.DataFrame:
+    """One manifest of two corpora for a cross-corpus run: every utterance of ``train`` and of ``test`` whose
+    class both corpora have (in ``train``'s class order; EmoDB and RAVDESS share six, EmoDB's boredom has no
+    RAVDESS counterpart, RAVDESS' calm and surprised none in EmoDB), speakers named ``<corpus>:<speaker>`` so that
+    none is shared, and the ``corpus`` column saying which side each utterance is on. ``root`` is the training
+    corpus' folder (the test corpus: its loader's default, e.g. ``$SERCNN_DATA/<corpus>``).
+    ``df.attrs['cross_corpus']`` records the shared classes and what each corpus left out; the run record keeps it.
+
+    Notebook: ``book/08_beyond.ipynb``.
+    """
+    from . import load_corpus
+    from ._manifest import class_names
+
+    sides = {train: load_corpus(train, root), test: load_corpus(test)}
+    test_classes = set(class_names(sides[test]))
+    shared = [c for c in class_names(sides[train]) if c in test_classes]
+    if len(shared) < 2:
+        raise ValueError(f"{train} and {test} share {len(shared)} class(es) ({shared}): a cross-corpus run needs two")
+    parts, left_out = [], {}
+    for name, df in sides.items():
+        keep = df["emotion"].isin(shared).to_numpy()
+        part = df.loc[keep].copy()
+        part["corpus"] = name
+        part["speaker"] = name + ":" + part["speaker"].astype(str)
+        part["emotion"] = pd.Categorical(part["emotion"].astype(str), categories=shared)
+        parts.append(part)
+        dropped = df.loc[~keep, "emotion"].astype(str)
+        left_out[name] = {"classes": sorted(set(class_names(df)) - set(shared)), "utterances": int(len(dropped))}
+    out = pd.concat(parts, ignore_index=True)
+    out.attrs = {
+        "corpus": f"{train}-to-{test}",
+        "source": "; ".join(f"{n}: {d.attrs.get('source', '?')}" for n, d in sides.items()),
+        "root": str(sides[train].attrs.get("root")),
+        "skipped": [*sides[train].attrs.get("skipped", []), *sides[test].attrs.get("skipped", [])],
+        "cross_corpus": {"train": train, "test": test, "classes": shared, "left_out": left_out,
+                         "n_utterances": {n: int((out["corpus"] == n).sum()) for n in sides},
+                         "class_names": "each corpus' emotions under this package's names (EmoDB's; "
+                                        "sercnn.datasets.ravdess.CLASS_NAMES maps RAVDESS' codes)"},
+    }
+    return out
+
+
+#: How a corpus' utterance names give their speaker (EmoDB ``03a01Fa``: the first two characters; RAVDESS
+#: ``03-01-05-01-02-01-12``: the last field, the actor), so that a record's test utterances can be grouped by
+#: speaker without the audio.
+SPEAKER_OF_UTTERANCE = {"emodb": lambda u: u[:2], "ravdess": lambda u: u.rsplit("-", 1)[-1]}
+
+
+def speaker_of(corpus: str, utterance: str) -> str:
+    """The speaker of utterance ``utterance`` of ``corpus`` (:data:`SPEAKER_OF_UTTERANCE`).
+
+    Notebook: ``book/08_beyond.ipynb``.
+    """
+    if corpus not in SPEAKER_OF_UTTERANCE:
+        raise ValueError(f"no rule for the speakers of {corpus!r} utterances (known: {sorted(SPEAKER_OF_UTTERANCE)})")
+    return SPEAKER_OF_UTTERANCE[corpus](str(utterance))
+
+
+def run_corpus(cfg) -> pd.DataFrame:
+    """The manifest a configuration (``RunConfig`` or ``BaselineConfig``) runs on: :func:`cross_corpus` for a
+    cross-corpus split, else :func:`resolve_corpus`.
+
+    Notebooks: ``book/04_1d_cnn_lstm.ipynb``, ``book/05_2d_cnn_lstm.ipynb``, ``book/08_beyond.ipynb``.
+    """
+    if getattr(cfg, "test_corpus", None):
+        return cross_corpus(cfg.corpus, cfg.test_corpus, cfg.data_root)
+    return resolve_corpus(cfg.corpus, cfg.data_root)
 
 
 def subset(df: pd.DataFrame, per_speaker_class: int, seed: int) -> pd.DataFrame:

@@ -1,0 +1,149 @@
+"""Cross-corpus runs (issue 12): two corpora as one manifest on their shared classes, a split that puts every
+speaker of one corpus in training and every speaker of the other in test, and the protocol's one fold."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sercnn import splits
+from sercnn.config import BaselineConfig, RunConfig
+from sercnn.protocol import folds
+
+
+def _data() -> Path:
+    data = os.environ.get("SERCNN_DATA")
+    if not data or not (Path(data) / "emodb" / "wav").is_dir() or not (Path(data) / "ravdess").is_dir():
+        pytest.skip("real EmoDB and RAVDESS not available: set SERCNN_DATA to a folder holding emodb/ and ravdess/")
+    return Path(data)
+
+
+def _manifest() -> pd.DataFrame:
+    rows = [("a", "1", "anger"), ("a", "1", "sadness"), ("a", "2", "anger"), ("b", "1", "anger"), ("b", "3", "sadness")]
+    df = pd.DataFrame(rows, columns=["corpus", "speaker", "emotion"])
+    df["speaker"] = df["corpus"] + ":" + df["speaker"]
+    return df
+
+
+def test_the_split_puts_each_corpus_on_one_side():
+    train, test = splits.cross_corpus(_manifest(), "a", "b")
+    assert train.tolist() == [0, 1, 2] and test.tolist() == [3, 4]
+    df = _manifest()
+    assert not set(df["speaker"].iloc[train]) & set(df["speaker"].iloc[test])
+
+
+def test_the_split_names_what_is_missing():
+    with pytest.raises(ValueError, match="no utterance of corpus 'c'"):
+        splits.cross_corpus(_manifest(), "a", "c")
+    with pytest.raises(ValueError, match="sercnn.datasets.cross_corpus"):
+        splits.cross_corpus(_manifest().drop(columns="corpus"), "a", "b")
+
+
+def test_the_configuration_asks_for_both_corpora():
+    cfg = RunConfig(corpus="emodb", split="cross-corpus", test_corpus="ravdess")
+    assert cfg.test_corpus == "ravdess"
+    with pytest.raises(ValueError, match="test_corpus: a cross-corpus run needs"):
+        RunConfig(split="cross-corpus")
+    with pytest.raises(ValueError, match="trains on one corpus .* and tests on another"):
+        BaselineConfig(corpus="emodb", split="cross-corpus", test_corpus="emodb")
+    with pytest.raises(ValueError, match="applies to the split cross-corpus only"):
+        RunConfig(test_corpus="ravdess")
+
+
+def test_the_protocol_has_one_fold_named_by_both_corpora():
+    base = BaselineConfig(corpus="emodb", split="cross-corpus", test_corpus="ravdess")
+    [(name, cfg)] = folds("cross-corpus", pd.DataFrame(), base)
+    assert name == "emodb-to-ravdess" and cfg.split == "cross-corpus" and cfg.test_corpus == "ravdess"
+
+
+def test_a_missing_test_corpus_is_named_by_its_option():
+    done = subprocess.run([sys.executable, "-m", "sercnn", "train", "--split", "cross-corpus", "--corpus", "emodb"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode != 0 and "--test-corpus" in done.stderr
+
+
+def test_emodb_and_ravdess_share_six_classes():
+    from sercnn.datasets import cross_corpus
+
+    data = _data()
+    df = cross_corpus("emodb", "ravdess", data / "emodb")
+    info = df.attrs["cross_corpus"]
+    assert info["classes"] == ["anger", "disgust", "fear", "happiness", "neutral", "sadness"]
+    assert info["left_out"]["emodb"]["classes"] == ["boredom"] and info["left_out"]["emodb"]["utterances"] == 81
+    assert info["left_out"]["ravdess"]["classes"] == [] and info["n_utterances"] == {"emodb": 454, "ravdess": 576}
+    assert df.attrs["corpus"] == "emodb-to-ravdess" and len(df) == 454 + 576
+    assert df["speaker"].str.startswith(("emodb:", "ravdess:")).all() and df["speaker"].nunique() == 10 + 24
+    assert list(df["emotion"].cat.categories) == info["classes"]
+
+
+@pytest.mark.slow
+def test_a_cross_corpus_baseline_protocol_from_the_command_line(tmp_path):
+    data = _data()
+    out = tmp_path / "x"
+    env = {**os.environ, "SERCNN_DATA": str(data)}
+    done = subprocess.run([sys.executable, "-m", "sercnn", "protocol", "cross-corpus", "--train", "emodb", "--test",
+                           "ravdess", "--model", "svm-egemaps", "--max-per-speaker-class", "1", "--no-progress",
+                           "--out", str(out)], capture_output=True, text=True, timeout=1200, env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    from sercnn import records
+
+    record = records.load_record(out / "emodb-to-ravdess" / "record.json")
+    assert record["config"]["test_corpus"] == "ravdess" and record["split"]["protocol"] == "cross-corpus"
+    assert all(s.startswith("emodb:") for s in record["split"]["train_speakers"])
+    assert all(s.startswith("ravdess:") for s in record["split"]["test_speakers"])
+    assert record["corpus"]["cross_corpus"]["left_out"]["emodb"]["classes"] == ["boredom"]
+    assert record["corpus"]["classes"] == record["corpus"]["cross_corpus"]["classes"]
+    summary = json.loads((out / "summary.json").read_text())
+    assert [f["fold"] for f in summary["folds"]] == ["emodb-to-ravdess"]
+    assert np.isfinite(summary["accuracy"]["mean"])
+
+
+def test_speakers_of_utterance_names():
+    from sercnn.datasets import speaker_of
+
+    assert speaker_of("emodb", "03a01Fa") == "03" and speaker_of("ravdess", "03-01-05-01-02-01-12") == "12"
+    with pytest.raises(ValueError, match="no rule"):
+        speaker_of("iemocap", "Ses01F_impro01_F000")
+
+
+def _cross_record(model: str, predictions: list[int]):
+    from records_fixture import make_record, scores
+
+    from sercnn.evaluation import metrics
+
+    labels = [0, 1, 0, 1]
+    test = metrics(labels, predictions, ["anger", "sadness"])
+    return make_record("baseline" if model.startswith("svm") else "network",
+                       config={"model": model, "split": "cross-corpus", "test_corpus": "emodb"},
+                       split={"protocol": "cross-corpus", "test_utterances": ["03a", "03b", "08a", "08b"]},
+                       metrics={"test": test} if model.startswith("svm") else {"test": test, "validation": scores(n=2)},
+                       corpus={"cross_corpus": {"left_out": {"ravdess": {"classes": ["calm"], "utterances": 1}}}},
+                       test_labels=labels, test_predictions=predictions)
+
+
+def test_the_tables_of_cross_corpus_runs():
+    from sercnn.book import results
+
+    runs = {("ravdess-to-emodb", "svm-egemaps-speaker"): _cross_record("svm-egemaps", [0, 1, 0, 0]),
+            ("ravdess-to-emodb", "svm-egemaps-train"): _cross_record("svm-egemaps", [0, 0, 0, 0])}
+    table = results.cross_corpus_table(runs)
+    row = table.loc[("ravdess → emodb", "svm-egemaps-speaker")]
+    assert row["accuracy %"] == 75.0 and row["recall anger"] == 100.0 and row["recall sadness"] == 50.0
+    assert row["chance %"] == 50.0 and row["left out"] == "ravdess: calm"
+    travel = results.travelling_emotions(table)  # the training-fit row is not counted
+    assert travel.loc["ravdess → emodb", "travels"] == "anger"
+    assert travel.loc["ravdess → emodb", "does not travel"] == "sadness"
+    a, b = runs.values()
+    assert results.per_speaker_accuracy(a).to_dict() == {"03": 100.0, "08": 50.0}
+    paired = results.cross_corpus_compare(a, b)
+    assert paired["mean"] == pytest.approx(25.0) and paired["n"] == 2 and paired["unit"] == "test speakers"
+    b2 = {**b, "split": {**b["split"], "test_utterances": ["x", "y", "z", "w"]}}
+    with pytest.raises(ValueError, match="same utterances"):
+        results.cross_corpus_compare(a, b2)
