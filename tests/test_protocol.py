@@ -30,6 +30,8 @@ def test_folds_of_each_protocol():
     loso = folds("loso", df, base)
     assert [c.fold for _, c in loso] == sorted(df["speaker"]) and all(c.split == "loso" for _, c in loso)
     with pytest.raises(ValueError, match="protocol must be"):
+        folds("random", df, base)
+    with pytest.raises(ValueError, match="--test-corpus"):  # tests/test_cross_corpus.py has its one fold
         folds("cross-corpus", df, base)
 
 

@@ -127,7 +127,10 @@ def test_make_split_follows_the_configuration(emodb):
     with pytest.raises(ValueError, match="not a speaker"):
         splits.make_split(emodb, Cfg(split="loso", seed=0, test_speakers=None, fold="99"))
     with pytest.raises(ValueError, match="split must be one of"):
-        splits.make_split(emodb, Cfg(split="cross-corpus", seed=0, test_speakers=None, fold=None))
+        splits.make_split(emodb, Cfg(split="random", seed=0, test_speakers=None, fold=None))
+    with pytest.raises(ValueError, match="needs the manifest of sercnn.datasets.cross_corpus"):
+        splits.make_split(emodb.drop(columns="corpus"), Cfg(split="cross-corpus", corpus="emodb",
+                                                            test_corpus="ravdess"))
 
 
 def test_draw_pair_is_a_female_and_a_male_seeded(emodb):

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .. import paper, records
-from ..config import SPLITS
+from ..config import PAPER_SPLITS
 from ..evaluation import class_size_multiples
 from ..protocol import mean_sd
 
@@ -104,7 +104,7 @@ def table_8(protocols: dict) -> pd.DataFrame:
     rows = [{"work": w, "speaker-dependent": sd, "speaker-independent": si, "LOSO": None, "source": "paper, Table 8"}
             for w, sd, si in paper.TABLE_8]
     for model in ("2d", "1d", "svm-compare", "svm-egemaps"):
-        got = {p: protocols.get(("emodb", model, p)) for p in SPLITS}
+        got = {p: protocols.get(("emodb", model, p)) for p in PAPER_SPLITS}
         if not any(got.values()):
             continue
         rows.append({"work": f"this book: {MODEL_NAMES[model]}",
