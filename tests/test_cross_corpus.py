@@ -147,3 +147,22 @@ def test_the_tables_of_cross_corpus_runs():
     b2 = {**b, "split": {**b["split"], "test_utterances": ["x", "y", "z", "w"]}}
     with pytest.raises(ValueError, match="same utterances"):
         results.cross_corpus_compare(a, b2)
+
+
+@pytest.mark.slow
+def test_a_network_trains_across_corpora(tmp_path):
+    """The 2D network's path (features, speaker normalisation, validation on training speakers) on the joint
+    manifest: a two-epoch run on a small subset of both corpora."""
+    data = _data()
+    from sercnn.experiment import run
+    from sercnn.recipes import TIME_POOLS
+
+    cfg = RunConfig(corpus="emodb", test_corpus="ravdess", split="cross-corpus", max_per_speaker_class=1, epochs=2,
+                    start_from_epoch=0, seconds=2.0, pools=TIME_POOLS, normalise="speaker", val_by="speaker",
+                    val_size=0.25,
+                    data_root=str(data / "emodb"))
+    record = run(cfg, tmp_path / "run", progress=False)
+    assert record["split"]["protocol"] == "cross-corpus" and record["corpus"]["name"] == "emodb-to-ravdess"
+    assert {s.split(":")[0] for s in record["split"]["train_speakers"]} == {"emodb"}
+    assert {s.split(":")[0] for s in record["split"]["test_speakers"]} == {"ravdess"}
+    assert len(record["test_probabilities"]) == record["split"]["n_test"] == 24 * 6
