@@ -64,11 +64,11 @@ def test_search_persists_resumes_and_never_sees_the_test_speakers(tmp_path, monk
     calls = []
     real = S.run_trial
 
-    def interrupted_on_the_second(params, cfg, out_dir):
+    def interrupted_on_the_second(params, cfg, out_dir, **progress):
         calls.append(params)
         if len(calls) == 2:
             raise KeyboardInterrupt
-        return real(params, cfg, out_dir)
+        return real(params, cfg, out_dir, **progress)
 
     monkeypatch.setattr(S, "run_trial", interrupted_on_the_second)
     with pytest.raises(KeyboardInterrupt):
