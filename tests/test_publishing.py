@@ -116,6 +116,20 @@ def test_workflow_installs_and_builds_as_ci_does_and_deploys_build_html(workflow
     assert re.fullmatch(r"3\.1[0-2]", python), "the package supports Python 3.10-3.12 (environment.yml)"
 
 
+def test_workflow_publishes_the_tag_the_install_cells_pin(workflow):
+    """The chapters install ``@v<version>`` (tests/test_book.py); the workflow pushes that tag after a good build
+    when it is missing, before the book goes out."""
+    steps = steps_of(workflow)
+    (job,) = workflow["jobs"].values()
+    assert job["permissions"]["contents"] == "write"
+    tag = next(i for i, step in enumerate(steps) if "git push origin" in step.get("run", ""))
+    run = steps[tag]["run"]
+    assert "sercnn.__version__" in run and 'tag="v' in run and "git ls-remote" in run
+    build = next(i for i, step in enumerate(steps) if BUILD in step.get("run", ""))
+    deploy = next(i for i, step in enumerate(steps) if step.get("uses", "").startswith("actions/deploy-pages"))
+    assert build < tag < deploy
+
+
 def test_the_build_is_the_one_ci_runs():
     ci = ROOT / ".ci" / "run"
     if not ci.is_file():
