@@ -16,7 +16,8 @@ import importlib.util
 import os
 import sys
 
-#: Whether TensorFlow was already loaded when ``sercnn`` loaded openSMILE's library (then the guard is useless).
+#: Whether TensorFlow was already loaded, and openSMILE not, when ``sercnn`` loaded openSMILE's library (then the
+#: preload comes too late and :func:`check_opensmile_order` refuses to run openSMILE).
 TENSORFLOW_FIRST: bool | None = None
 
 
@@ -44,7 +45,7 @@ def preload_opensmile() -> bool:
     if path is None:
         return False
     if TENSORFLOW_FIRST is None:
-        TENSORFLOW_FIRST = "tensorflow" in sys.modules
+        TENSORFLOW_FIRST = "tensorflow" in sys.modules and "opensmile" not in sys.modules
     try:
         ctypes.CDLL(path)
     except OSError:  # a broken installation: opensmile's own import will say so
@@ -54,7 +55,7 @@ def preload_opensmile() -> bool:
 
 def check_opensmile_order() -> None:
     """Raise a clear error, instead of the segmentation fault, when TensorFlow was loaded before openSMILE."""
-    if TENSORFLOW_FIRST and "opensmile" not in sys.modules:
+    if TENSORFLOW_FIRST:
         raise RuntimeError(
             "openSMILE crashes (segmentation fault) in a process that loaded TensorFlow before it, and this "
             "process imported tensorflow/keras before sercnn. Import sercnn (or opensmile) before keras or "
