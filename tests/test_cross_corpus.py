@@ -149,6 +149,20 @@ def test_the_tables_of_cross_corpus_runs():
         results.cross_corpus_compare(a, b2)
 
 
+def test_a_run_with_model_seeds_is_averaged_over_its_seeds():
+    """Recall per class and accuracy per test speaker are means over every seed, not the first seed's."""
+    from sercnn.book import results
+
+    s0, s1 = _cross_record("2d", [0, 1, 0, 1]), _cross_record("2d", [1, 1, 0, 0])
+    net = {**s0, "seed_records": [s0, s1], "seeds": {"n": 2, "accuracy": 75.0, "uar": 75.0, "ensemble": None}}
+    base = _cross_record("svm-egemaps", [0, 0, 0, 0])
+    table = results.cross_corpus_table({("ravdess-to-emodb", "dropout"): net})
+    row = table.loc[("ravdess → emodb", "dropout")]
+    assert row["accuracy %"] == 75.0 and row["recall anger"] == 75.0 and row["recall sadness"] == 75.0
+    assert results.per_speaker_accuracy(net).to_dict() == {"03": 75.0, "08": 75.0}
+    assert results.cross_corpus_compare(net, base)["mean"] == pytest.approx(25.0)
+
+
 @pytest.mark.slow
 def test_a_network_trains_across_corpora(tmp_path):
     """The 2D network's path (features, speaker normalisation, validation on training speakers) on the joint
@@ -166,3 +180,34 @@ def test_a_network_trains_across_corpora(tmp_path):
     assert {s.split(":")[0] for s in record["split"]["train_speakers"]} == {"emodb"}
     assert {s.split(":")[0] for s in record["split"]["test_speakers"]} == {"ravdess"}
     assert len(record["test_probabilities"]) == record["split"]["n_test"] == 24 * 6
+
+
+def test_the_cross_corpus_target_reads_the_records(tmp_path):
+    """``targets_beyond`` pairs the pre-registered rung (its seeds averaged) with speaker-normalised ComParE,
+    test speaker by test speaker, per direction."""
+    from sercnn import records
+    from sercnn.book import results
+    from sercnn.recipes import PREREGISTERED
+
+    folder = tmp_path / "cross-corpus" / "ravdess-to-emodb"
+    fold = "ravdess-to-emodb"
+    for k, pred in enumerate(([0, 1, 0, 1], [0, 1, 1, 1])):
+        records.write_record(folder / PREREGISTERED / fold / f"model-seed{k}",
+                             {**_cross_record("2d", pred), "run": f"model-seed{k}"})
+    records.write_record(folder / "svm-compare-speaker" / fold, _cross_record("svm-compare", [0, 0, 0, 0]))
+    for name, acc in ((PREREGISTERED, 87.5), ("svm-compare-speaker", 50.0)):
+        records.write_json(folder / name / "summary.json",
+                           {"complete": True, "folds": [{"fold": fold}], "accuracy": {"mean": acc},
+                            "uar": {"mean": acc}})
+    row = results.targets_beyond(tmp_path).loc[
+        "2D network at least level with speaker-normalised ComParE + SVM across corpora, ravdess → emodb"]
+    assert "(2 seeds): 87.50 % against 50.00 %" in row["measured"]
+    assert row["reached"] in ("yes, above", "yes, level (within noise)")
+
+
+def test_a_run_of_several_seeds_has_one_pooled_confusion():
+    from sercnn.book import results
+
+    s0, s1 = _cross_record("2d", [0, 1, 0, 1]), _cross_record("2d", [1, 1, 0, 0])
+    pooled = results.pooled_seed_metrics({**s0, "seed_records": [s0, s1]})
+    assert pooled["confusion"] == [[3, 1], [1, 3]] and pooled["accuracy"] == 75.0

@@ -681,6 +681,52 @@ def ladder(intervals: pd.DataFrame, ax=None, ylabel: str = "held-out test accura
     return ax
 
 
+def listeners_per_class(table: pd.DataFrame, ax=None):
+    """Per emotion, the listeners' mean recognition on EmoDB's kept utterances beside each model's held-out LOSO
+    recall (:func:`sercnn.book.listeners.per_class`), as grouped bars. Returns the axes.
+
+    Notebook: ``book/08_beyond.ipynb``.
+    """
+    ax = _axes(ax, figsize=(8.0, 3.6))
+    cols = ["listeners %"] + [c for c in table.columns if c.endswith(" recall %")]
+    width = 0.8 / len(cols)
+    x = np.arange(len(table))
+    used = set()
+    for i, col in enumerate(cols):
+        name = col.removesuffix(" recall %")
+        color = "0.35" if col == "listeners %" else model_color(name.split(" ")[0], f"C{i}")
+        color = color if color not in used else f"C{i + 4}"  # two runs of one model: tell them apart
+        used.add(color)
+        ax.bar(x + (i - (len(cols) - 1) / 2) * width, table[col], width, color=color,
+               label="listeners (recognition)" if col == "listeners %" else f"{name} (recall)")
+    ax.set_xticks(x, list(table.index))
+    ax.set(ylim=(0, 105), ylabel="% of the class recognised", xlabel="emotion")
+    ax.legend(fontsize="x-small", ncol=len(cols), loc="upper center", bbox_to_anchor=(0.5, -0.18), frameon=False)
+    return ax
+
+
+def listeners_scatter(joined: pd.DataFrame, column: str = "p_true", ax=None, title: str | None = None,
+                      seed: int = 0):
+    """One dot per utterance: the listeners' recognition (%) against the model's ``column`` (its probability of
+    the true class, or the share of its seeds that were right), coloured by emotion. Both are jittered a little
+    (recognition comes in steps of about 5 %, hits in steps of a third). ``joined`` is a
+    :func:`sercnn.book.listeners.held_out` frame with the manifest's ``recognition_pct``. Returns the axes.
+
+    Notebook: ``book/08_beyond.ipynb``.
+    """
+    ax = _axes(ax, figsize=(6.0, 4.0))
+    rng = np.random.default_rng(seed)
+    x = joined["recognition_pct"].to_numpy() + rng.uniform(-1.2, 1.2, len(joined))
+    y = joined[column].to_numpy(dtype=float)
+    y = y + (rng.uniform(-0.04, 0.04, len(y)) if column == "correct" else 0)
+    for i, (emotion, idx) in enumerate(joined.groupby("emotion").indices.items()):
+        ax.scatter(x[idx], y[idx], s=12, alpha=0.6, color=f"C{i}", label=emotion, lw=0)
+    ax.set(xlabel="listeners who recognised the intended emotion (%)",
+           ylabel="model: p(true class)" if column == "p_true" else "model: share of seeds right", title=title)
+    ax.legend(fontsize="x-small", markerscale=1.5, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
+    return ax
+
+
 # --- Chapter 5: try your own voice (book/05_2d_cnn_lstm.ipynb) ----------------------------------------------
 
 
