@@ -106,6 +106,19 @@ def test_trailing_silence(tmp_path):
     assert silence.iloc[1] == 0.0
 
 
+def test_speech_span_finds_noise_floor_silence(tmp_path):
+    """Room noise before and after the sound (not zeros, as in RAVDESS) is found; stereo is averaged."""
+    sr = 16000
+    rng = np.random.default_rng(0)
+    noise = lambda n: 1e-4 * rng.standard_normal(n)  # noqa: E731
+    y = np.concatenate([noise(sr // 2), 0.3 * np.sin(np.arange(sr) / 5.0), noise(sr // 2)]).astype(np.float32)
+    sf.write(tmp_path / "a.wav", np.stack([y, y], axis=1), sr, subtype="PCM_16")
+    span = overview.speech_span_s(pd.DataFrame({"path": [str(tmp_path / "a.wav")]}))
+    assert span.loc[0, "onset_s"] == pytest.approx(0.5, abs=0.1)
+    assert span.loc[0, "offset_s"] == pytest.approx(1.5, abs=0.1)
+    assert span.loc[0, "duration_s"] == pytest.approx(2.0, abs=1e-3)
+
+
 def test_figures_label_their_axes(tiny):
     ax = plots.plot_class_balance(tiny)
     assert ax.get_ylabel() == "utterances"

@@ -76,3 +76,22 @@ def trailing_silence_s(df: pd.DataFrame, workers: int = 8) -> pd.Series:
     with ThreadPoolExecutor(max_workers=workers) as pool:
         values = list(pool.map(one, df["path"]))
     return pd.Series(values, index=df.index, name="trailing_silence_s")
+
+
+def speech_span_s(df: pd.DataFrame, top_db: float = 40.0, workers: int = 8) -> pd.DataFrame:
+    """Where the sound is in each file of ``df``: ``onset_s`` and ``offset_s``, the first and last frame within
+    ``top_db`` dB of the file's loudest (``librosa.effects.trim``, 2048-sample frames, hop 512), and
+    ``duration_s``. Unlike :func:`trailing_silence_s` this also finds silence that is room noise, not zeros (RAVDESS
+    clips start with about a second of it). Read with ``workers`` threads. Notebook: ``book/01_data.ipynb``."""
+    import librosa
+    import soundfile as sf
+
+    def one(path: str) -> tuple[float, float, float]:
+        y, sr = sf.read(path, dtype="float32", always_2d=True)
+        mono = y.mean(axis=1)
+        _, (start, end) = librosa.effects.trim(mono, top_db=top_db)
+        return start / sr, end / sr, len(mono) / sr
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        values = list(pool.map(one, df["path"]))
+    return pd.DataFrame(values, index=df.index, columns=["onset_s", "offset_s", "duration_s"])
