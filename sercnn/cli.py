@@ -100,6 +100,10 @@ def _add_run_options(t: argparse.ArgumentParser, *, split: bool = True, models: 
     g.add_argument("--seconds", type=float, default=d.seconds,
                    help="the input window in seconds: longer clips are cut, shorter ones padded (the paper: 8; "
                    "see sercnn.experiment.WINDOW_SECONDS for shorter windows) (default: %(default)s)")
+    g.add_argument("--trim-db", type=float, default=d.trim_db, metavar="DB",
+                   help="cut each file to its sound (frames within DB dB of its loudest) before the window, so "
+                   "that the window starts where the sound does (RAVDESS clips start with about 1 s of room "
+                   "noise; not in the paper) (default: as recorded)")
     g.add_argument("--seed", type=int, default=d.seed,
                    help="seeds the split, the weights and the batch order (default: %(default)s)")
     g.add_argument("--normalise", choices=NORMALISE, default=d.normalise,

@@ -126,6 +126,7 @@ class RunConfig:
     precision: Literal["float32", "mixed_bfloat16", "mixed_float16"] = "float32"  # requested; see devices
     pad: Literal["end", "start"] | None = None  # None: the network's default, see experiment.PADDING
     seconds: float = CLIP_SECONDS  # the input window (section 3.5: 8 s); see experiment.WINDOW_SECONDS
+    trim_db: float | None = None  # cut each file to its sound before the window (features.trim_to_sound)
     seed: int = 0
     model_seed: int | None = None  # weights, batch order, validation draw; None: seed (protocol --seeds sets it)
     max_per_speaker_class: int | None = None  # a small stratified subset, for quick runs
@@ -146,6 +147,8 @@ class RunConfig:
         _check_choice("normalise", self.normalise, NORMALISE)
         if not 0 < self.seconds <= 60:
             raise ValueError(f"seconds must be in (0, 60], got {self.seconds!r}")
+        if self.trim_db is not None and not 0 < self.trim_db <= 120:
+            raise ValueError(f"trim_db must be None or in (0, 120] dB, got {self.trim_db!r}")
         if self.augment and self.model != "2d":
             raise ValueError("augment (SpecAugment) applies to the 2D network's log-mel input only")
         if self.pools is not None:

@@ -86,7 +86,7 @@ WINDOW_SECONDS = {"2d": 4.064, "1d": 2.0}
 def feature_settings(cfg: RunConfig) -> FeatureSettings:
     """The network's input: raw audio (1D) or log-mel (2D), padded on the side of :data:`PADDING`."""
     return FeatureSettings(kind="waveform" if cfg.model == "1d" else "logmel", pad=cfg.pad or PADDING[cfg.model],
-                           seconds=cfg.seconds)
+                           seconds=cfg.seconds, trim_db=cfg.trim_db)
 
 
 def run(

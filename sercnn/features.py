@@ -62,6 +62,7 @@ class FeatureSettings:
     n_mels: int = N_MELS
     top_db: float = TOP_DB
     version: int = 1  # bump when the computation changes
+    trim_db: float | None = None  # cut each file to its sound first (see trim_to_sound); None: as recorded
 
     @property
     def cached(self) -> bool:
@@ -70,7 +71,10 @@ class FeatureSettings:
         return self.kind != "waveform"
 
     def key(self) -> str:
-        text = json.dumps(asdict(self), sort_keys=True)
+        fields = asdict(self)
+        if fields["trim_db"] is None:  # the key of every setting from before trimming existed stays the same
+            del fields["trim_db"]
+        text = json.dumps(fields, sort_keys=True)
         return f"{self.kind}-{hashlib.sha256(text.encode()).hexdigest()[:16]}"
 
     @property
@@ -84,18 +88,20 @@ class FeatureSettings:
 
 
 def load_audio(
-    path: str | Path, sr: int = SAMPLE_RATE, seconds: float = CLIP_SECONDS, pad: Padding = "end"
+    path: str | Path, sr: int = SAMPLE_RATE, seconds: float = CLIP_SECONDS, pad: Padding = "end",
+    trim_db: float | None = None,
 ) -> np.ndarray:
     """Read a file as mono float32 at ``sr`` Hz, cut or zero-padded to exactly ``sr * seconds`` samples.
 
     Longer clips keep their first ``seconds``; shorter ones get zeros after them (``pad="end"``) or
-    before them (``pad="start"``), see :func:`fix_length`.
+    before them (``pad="start"``), see :func:`fix_length`. With ``trim_db`` the clip is first cut to its sound
+    (:func:`trim_to_sound`), so that the window starts where the sound does.
 
     Several channels are averaged and another sample rate is resampled (soxr, high quality), each with an
     :class:`AudioFormatWarning` naming the file. An unreadable, empty or all-silent file raises
     :class:`AudioFileError` naming the file and the problem.
     """
-    y, notes = _read_clip(Path(path), sr, seconds, pad)
+    y, notes = _read_clip(Path(path), sr, seconds, pad, trim_db)
     for note in notes:
         warnings.warn(f"{path}: {note}", AudioFormatWarning, stacklevel=2)
     return y
@@ -111,9 +117,23 @@ def load_unpadded(path: str | Path, sr: int | None = None) -> np.ndarray:
     return _read_clip(Path(path), sr or SAMPLE_RATE, None)[0]
 
 
-def _read_clip(path: Path, sr: int, seconds: float | None, pad: Padding = "end") -> tuple[np.ndarray, list[str]]:
+def trim_to_sound(y: np.ndarray, top_db: float) -> np.ndarray:
+    """The part of ``y`` from the first to the last frame within ``top_db`` dB of its loudest frame
+    (``librosa.effects.trim``, frames of :data:`N_FFT` samples, hop :data:`HOP_LENGTH`): leading and trailing
+    silence cut off, whether it is zeros or room noise. The paper's corpora differ here: this EmoDB copy starts
+    with the speech, RAVDESS clips with about a second of room noise (``book/01_data.ipynb``), so a window taken
+    from the start of the file holds different parts of the utterance in each. Not in the paper (its window
+    starts at the start of the file)."""
+    import librosa
+
+    trimmed, _ = librosa.effects.trim(y, top_db=top_db, frame_length=N_FFT, hop_length=HOP_LENGTH)
+    return trimmed
+
+
+def _read_clip(path: Path, sr: int, seconds: float | None, pad: Padding = "end",
+               trim_db: float | None = None) -> tuple[np.ndarray, list[str]]:
     """:func:`load_audio` without the warnings: the clip and the conversions it needed (``seconds=None``:
-    the whole clip, neither cut nor padded)."""
+    the whole clip, neither cut nor padded; ``trim_db``: first cut to its sound, :func:`trim_to_sound`)."""
     try:
         y, file_sr = sf.read(path, dtype="float32", always_2d=True)
     except Exception as exc:
@@ -133,6 +153,8 @@ def _read_clip(path: Path, sr: int, seconds: float | None, pad: Padding = "end")
 
         notes.append(f"sample rate {file_sr} Hz, resampled to {sr} Hz")
         y = soxr.resample(y, file_sr, sr, quality="HQ").astype(np.float32, copy=False)
+    if trim_db is not None:
+        y = trim_to_sound(y, trim_db)
     if seconds is None:
         return y, notes
     return fix_length(y, int(round(sr * seconds)), pad), notes
@@ -241,7 +263,7 @@ def _compute_quietly(path: Path, settings: FeatureSettings) -> tuple[np.ndarray,
     if settings.kind in FUNCTIONALS:
         y, notes = _read_clip(path, settings.sample_rate, None)
         return functionals(y, settings.sample_rate, settings.kind), notes
-    y, notes = _read_clip(path, settings.sample_rate, settings.seconds, settings.pad)
+    y, notes = _read_clip(path, settings.sample_rate, settings.seconds, settings.pad, settings.trim_db)
     if settings.kind == "waveform":
         return y, notes
     mel = log_mel(

@@ -23,7 +23,8 @@ RUN_2D = RunConfig(corpus="ravdess", data_root="/data/my copy", model="2d", spli
                    fold="11", selection="paper", val_by="speaker", val_size=0.2, epochs=7, batch_size=32,
                    optimizer="rmsprop", learning_rate=0.000123456789, patience=3, start_from_epoch=2, bn_momentum=0.75,
                    l2_weight=1e-5, l2_activity=2e-6, dropout=0.3, augment=True, pools=[[2, 2], [2, 2], [2, 2], [2, 1]],
-                   normalise="speaker", precision="mixed_bfloat16", pad="start", seconds=4.064, seed=3, model_seed=5,
+                   normalise="speaker", precision="mixed_bfloat16", pad="start", seconds=4.064, trim_db=40.0,
+                   seed=3, model_seed=5,
                    max_per_speaker_class=2, n_jobs=2)
 RUN_1D = RunConfig(model="1d", split="speaker-dependent", pad="end", seconds=2.0)
 BASELINE = BaselineConfig(corpus="synthetic", data_root="/x", model="svm-egemaps", split="loso",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 import warnings
 
 import librosa
@@ -163,3 +166,25 @@ def test_real_emodb_features(emodb, tmp_path):
         x, report = F.extract(emodb.iloc[:40], "logmel", cache_dir=tmp_path, progress=False, return_report=True)
     assert x.shape == (40, 128, 251) and np.isfinite(x).all()
     assert report.computed == 40
+
+
+def test_trimming_cuts_room_noise_before_the_window(tmp_path):
+    """--trim-db: the window starts where the sound does (RAVDESS clips start with about 1 s of noise), and the
+    cache key of every setting without trimming is what it was."""
+    import soundfile as sf
+
+    from sercnn.features import FeatureSettings, load_audio, trim_to_sound
+
+    sr = 16000
+    rng = np.random.default_rng(0)
+    tone = 0.3 * np.sin(np.arange(sr) / 5.0)
+    y = np.concatenate([1e-4 * rng.standard_normal(sr), tone, 1e-4 * rng.standard_normal(sr // 2)])
+    sf.write(tmp_path / "a.wav", y.astype(np.float32), sr, subtype="PCM_16")
+    assert len(trim_to_sound(y.astype(np.float32), 40.0)) == pytest.approx(sr, abs=2048)
+    plain = load_audio(tmp_path / "a.wav", seconds=1.0)
+    cut = load_audio(tmp_path / "a.wav", seconds=1.0, trim_db=40.0)
+    assert np.abs(plain).max() < 0.01 and np.abs(cut).max() > 0.25  # noise only / the tone
+    untrimmed = {k: v for k, v in dataclasses.asdict(FeatureSettings()).items() if k != "trim_db"}
+    digest = hashlib.sha256(json.dumps(untrimmed, sort_keys=True).encode()).hexdigest()[:16]
+    assert FeatureSettings().key() == f"logmel-{digest}"  # as before --trim-db existed: the cache stays valid
+    assert FeatureSettings(trim_db=40.0).key() != FeatureSettings().key()

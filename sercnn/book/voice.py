@@ -85,7 +85,10 @@ def read_recording(
                                    "upload a shorter recording, or a compressed one (FLAC, OGG, MP3)")
     sr = settings.sample_rate
     try:
-        y, notes = _read_clip(_NamedBytes(data, name), sr, None)
+        y, notes = _read_clip(_NamedBytes(data, name), sr, None, trim_db=settings.trim_db)
+        if settings.trim_db is not None:
+            notes.append(f"cut to its sound (frames within {settings.trim_db:g} dB of its loudest), as the "
+                         "model's run cut its training files")
     except AudioFileError as exc:
         problem = exc.problem
         if problem.startswith("not a readable audio file"):
