@@ -203,6 +203,12 @@ def test_the_cross_corpus_target_reads_the_records(tmp_path):
         "2D network at least level with speaker-normalised ComParE + SVM across corpora, ravdess → emodb"]
     assert "(2 seeds): 87.50 % against 50.00 %" in row["measured"]
     assert row["reached"] in ("yes, above", "yes, level (within noise)")
+    trimmed = PREREGISTERED + results.TRIMMED
+    records.write_record(folder / trimmed / fold, _cross_record("2d", [0, 0, 0, 0]))
+    records.write_json(folder / trimmed / "summary.json", {"complete": True, "folds": [{"fold": fold}],
+                                                          "accuracy": {"mean": 50.0}, "uar": {"mean": 50.0}})
+    rows = results.targets_beyond(tmp_path)
+    assert rows.loc[row.name + ", each file cut to its sound first", "measured"].startswith(f"{trimmed} (1 seed)")
 
 
 def test_a_run_of_several_seeds_has_one_pooled_confusion():

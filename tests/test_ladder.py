@@ -115,3 +115,15 @@ def test_an_unfinished_rung_is_left_out(ladder):
     summary_path.write_text(json.dumps(s))
     assert "time" not in results.ladder_runs(ladder)
     assert results.ladder_table(ladder).loc["time", "accuracy %"] == "not run yet"
+
+
+def test_the_stopping_table_reads_each_run(tmp_path):
+    folder = tmp_path / "p"
+    _protocol(folder, [[60.0, 70.0]] * 5)
+    table = results.stopping_table(folder)
+    assert list(table.index[:2]) == ["03-08 seed 0", "03-08 seed 1"] and len(table) == 10
+    row = table.iloc[0]
+    assert row["epochs run"] == 2 and row["kept epoch"] == 1 and row["train acc. at the end %"] == 50.0
+    assert row["rise over the last 5 epochs"] == 0.0 and row["test acc. %"] == 60.0
+    axes = plots.runs_curves({"a": records.load_record(folder / "03-08" / "model-seed0")})
+    assert axes[0].get_ylabel() == "accuracy (%)"

@@ -503,6 +503,32 @@ def training_curves(history: dict, axes=None, best_epoch: int | None = None, tit
     return axes
 
 
+def runs_curves(runs: dict[str, dict], axes=None, title: str | None = None):
+    """Training (left) and validation (right) accuracy per epoch of several run records, one line per run, with
+    a dot at the epoch each run kept: how far each was from done when early stopping ended it. Returns the two
+    axes.
+
+    Notebook: ``book/04_1d_cnn_lstm.ipynb``.
+    """
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(11.0, 3.6), layout="constrained", sharey=True)
+    for i, (name, r) in enumerate(runs.items()):
+        best = int(r["training"]["best_epoch"])
+        for ax, key in zip(axes, ("accuracy", "val_accuracy")):
+            values = 100 * np.asarray(r["history"][key], dtype=float)
+            epochs = np.arange(1, len(values) + 1)
+            ax.plot(epochs, values, color=f"C{i}", lw=1.2, label=name)
+            ax.plot(best, values[best - 1], "o", color=f"C{i}", ms=6)
+    axes[0].set(xlabel="epoch", ylabel="accuracy (%)", title="training (dot: the kept epoch)")
+    axes[1].set(xlabel="epoch", title="validation")
+    for ax in axes:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes[1].legend(fontsize="x-small", loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
+    if title:
+        axes[0].figure.suptitle(title)
+    return axes
+
+
 def compare_curves(histories: dict[str, dict], key: str = "val_accuracy", ax=None, chance: float | None = None,
                    colors: dict[str, str] | None = None):
     """One history key (e.g. validation accuracy) of several runs on one axes, labelled by the dict's keys;
