@@ -21,7 +21,7 @@ done
 # The order of the ladder itself is sercnn.recipes.LADDER; the order of running is by what each run answers:
 # "time" first (cheap, and the first change), then the pre-registered rung (recipes.PREREGISTERED, the one
 # that faces the baselines), then the rungs between them, the 8 s base, and SpecAugment.
-for rung in time "$LOSO_RUNG" speaker-norm val-speakers paper specaugment; do
+for rung in time "$LOSO_RUNG" speaker-norm val-speakers paper specaugment mixup; do
   run protocol speaker-independent --corpus emodb --recipe "$rung" --seeds "$SEEDS" --out "$OUT/si/$rung"
 done
 for norm in train speaker; do

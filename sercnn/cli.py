@@ -143,6 +143,9 @@ def _add_run_options(t: argparse.ArgumentParser, *, split: bool = True, models: 
     g.add_argument("--augment", action="store_true",
                    help="2d: SpecAugment masks on the log-mel input in training (sercnn.models.SPEC_AUGMENT; not "
                    "in the paper)")
+    g.add_argument("--mixup", type=float, default=d.mixup, metavar="ALPHA",
+                   help="mixup in training: each example blended with another, weight ~ Beta(ALPHA, ALPHA), "
+                   "labels likewise (keras.layers.MixUp; not in the paper); 0: off (default: %(default)s)")
     g.add_argument("--precision", choices=PRECISIONS, default=d.precision,
                    help="mixed_bfloat16 computes in bfloat16 with float32 weights: about 1.7x faster training "
                    "of the 2D network on CPUs with bfloat16 units (bench/NOTES.md), numerics differ "

@@ -121,6 +121,7 @@ class RunConfig:
     l2_activity: float = 0.0
     dropout: float = 0.0
     augment: bool = False  # 2D only: SpecAugment masks in training (models.SPEC_AUGMENT), not in the paper
+    mixup: float = 0.0  # mixup's alpha (training.mix_up), not in the paper; 0: off
     pools: list[list[int]] | None = None  # 2D only: (mel, time) pool per LFLB; None: Table 2 (models.POOLS_2D)
     normalise: Literal["train", "speaker"] = "train"  # see features.standardise
     precision: Literal["float32", "mixed_bfloat16", "mixed_float16"] = "float32"  # requested; see devices
@@ -147,6 +148,8 @@ class RunConfig:
         _check_choice("normalise", self.normalise, NORMALISE)
         if not 0 < self.seconds <= 60:
             raise ValueError(f"seconds must be in (0, 60], got {self.seconds!r}")
+        if not 0 <= self.mixup <= 10:
+            raise ValueError(f"mixup (Beta's alpha) must be in [0, 10], 0 for off, got {self.mixup!r}")
         if self.trim_db is not None and not 0 < self.trim_db <= 120:
             raise ValueError(f"trim_db must be None or in (0, 120] dB, got {self.trim_db!r}")
         if self.augment and self.model != "2d":
@@ -186,3 +189,14 @@ class BaselineConfig:
             raise ValueError(f"baseline model must be one of {sorted(BASELINES)}, got {self.model!r}")
         _check_split(self.split, self.fold, self.corpus, self.test_corpus)
         _check_choice("normalise", self.normalise, NORMALISE)
+
+
+def config_defaults(kind: str) -> dict:
+    """Every field of the configuration of a ``network`` or ``baseline`` run at its default. A field is only
+    ever added to :class:`RunConfig` or :class:`BaselineConfig` with a default that does what runs did before it
+    existed (``trim_db=None``: files as recorded; ``mixup=0``: off; ``seconds=8``: the paper's window ...), so a
+    record that lacks a field ran with its default, and :func:`sercnn.protocol.finished_fold` compares it so: a
+    finished fold is recognised by a newer package (``protocol`` resumes it instead of running it again)."""
+    from dataclasses import asdict
+
+    return asdict(RunConfig() if kind == "network" else BaselineConfig())

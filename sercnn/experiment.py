@@ -164,6 +164,7 @@ def run(
         patience=cfg.patience,
         start_from_epoch=cfg.start_from_epoch,
         seed=cfg.effective_model_seed,
+        mixup=cfg.mixup,
         identity=identity,
         progress=progress,
         on_epoch_end=on_epoch_end,

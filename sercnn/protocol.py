@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from . import records
-from .config import SplitKind
+from .config import SplitKind, config_defaults
 from .engines import Engine, default_parallel, run_jobs
 from .progress import Mode, Steps
 from .splits import SPLITS, speaker_pairs
@@ -116,7 +116,9 @@ def finished_fold(run_dir: str | Path, config: dict) -> dict | None:
     if not path.exists():
         return None
     record = records.load_record(path)
-    return record if record.get("fold_config", record.get("config")) == json.loads(json.dumps(config)) else None
+    # a field added to the package after the record was written is missing from it: it ran with the default
+    recorded = {**config_defaults(record["kind"]), **record.get("fold_config", record.get("config"))}
+    return record if recorded == json.loads(json.dumps(config)) else None
 
 
 def _epoch_lines(config: dict, label: str):

@@ -10,8 +10,8 @@ Order of the rungs, and why: the paper's setup first (the base). The 8 s window 
 of the utterance itself, so the change that shortens the input (and lets the LSTM read time, which needs the
 shorter input: Table 2's pooling of 63 frames leaves no time step at all) comes second, and every rung
 after it is cheap. Speaker normalisation next (the baseline's largest gain); then model selection, which
-changes what every later rung's figure means; then regularisers (dropout, SpecAugment), each of which can
-only help a network that already fits; the ensemble of the seeds is read from the last rung's own runs.
+changes what every later rung's figure means; then regularisers (dropout, SpecAugment, mixup), each of which
+can only help a network that already fits; the ensemble of the seeds is read from the last rung's own runs.
 
 Notebook: ``book/08_beyond.ipynb``.
 """
@@ -45,7 +45,7 @@ class Rung:
 PAPER = {
     "model": "2d", "seconds": 8.0, "precision": "float32", "pools": None, "normalise": "train",
     "selection": "held-out", "val_by": "utterance", "val_size": 0.1, "dropout": 0.0, "augment": False,
-    "l2_weight": 0.0, "l2_activity": 0.0, "pad": None,
+    "mixup": 0.0, "l2_weight": 0.0, "l2_activity": 0.0, "pad": None, "trim_db": None,
 }
 
 LADDER: tuple[Rung, ...] = (
@@ -68,6 +68,11 @@ LADDER: tuple[Rung, ...] = (
     Rung("specaugment", "SpecAugment masks in training (sercnn.models.SPEC_AUGMENT)",
          {"augment": True},
          "masks of bands and frames: augmentation for 428 training utterances"),
+    Rung("mixup", "mixup of pairs of training utterances, alpha 0.2 (sercnn.training.mix_up)",
+         {"mixup": 0.2},
+         "blends examples and their labels: a smoother decision boundary between classes that the network "
+         "otherwise memorises; 0.2 is the value of the mixup paper's ImageNet runs and keras.layers.MixUp's default, "
+         "not tuned here"),
 )
 
 

@@ -80,17 +80,33 @@ def make_optimizer(name: str = OPTIMIZER, learning_rate: float = LEARNING_RATE) 
     return classes[name](learning_rate=learning_rate)
 
 
-def compile_model(model: keras.Model, optimizer: str = OPTIMIZER, learning_rate: float = LEARNING_RATE) -> None:
-    """Compile for integer labels: softmax cross-entropy (eq. 13) and accuracy. A model with float16 layers
-    gets loss scaling (Keras does that only for a model whose own policy is float16, not per layer)."""
+def compile_model(model: keras.Model, optimizer: str = OPTIMIZER, learning_rate: float = LEARNING_RATE,
+                  soft_labels: bool = False) -> None:
+    """Compile for integer labels: softmax cross-entropy (eq. 13) and accuracy; ``soft_labels``: for one-hot
+    or mixed label vectors (mixup), the same loss and accuracy (of the largest label) on vectors. A model with
+    float16 layers gets loss scaling (Keras does that only for a model whose own policy is float16, not per
+    layer)."""
     opt = make_optimizer(optimizer, learning_rate)
     if any(layer.dtype_policy.name == "mixed_float16" for layer in model.layers):
         opt = keras.optimizers.LossScaleOptimizer(opt)
     model.compile(
         optimizer=opt,
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
+        loss="categorical_crossentropy" if soft_labels else "sparse_categorical_crossentropy",
+        metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")] if soft_labels else ["accuracy"],
     )
+
+
+def mix_up(x: np.ndarray, y: np.ndarray, n_classes: int, alpha: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Mixup (Zhang et al., 2018; not in the paper): each training example blended with a random partner,
+    ``lam x_i + (1 - lam) x_j`` and the same for their one-hot labels, ``lam ~ Beta(alpha, alpha)`` per
+    example (``keras.layers.MixUp``, seeded by ``seed``). Any input shape: the examples are flattened for the
+    layer, which mixes element by element, and restored."""
+    layer = keras.layers.MixUp(alpha=alpha, seed=int(seed))
+    onehot = np.eye(n_classes, dtype=np.float32)[np.asarray(y, dtype=np.int64)]
+    out = layer({"images": np.asarray(x, dtype=np.float32).reshape(len(x), -1, 1, 1), "labels": onehot},
+                training=True)
+    return (keras.ops.convert_to_numpy(out["images"]).reshape(x.shape).astype(np.float32),
+            keras.ops.convert_to_numpy(out["labels"]).astype(np.float32))
 
 
 @dataclass
@@ -167,6 +183,7 @@ def train(
     patience: int = PATIENCE,
     start_from_epoch: int = START_FROM_EPOCH,
     seed: int = 0,
+    mixup: float = 0.0,
     resume: bool = True,
     identity: dict | None = None,
     progress: bool = True,
@@ -180,7 +197,9 @@ def train(
     ``identity`` (JSON-ready: the configuration, the data's fingerprint, the split) is stored with the
     checkpoint, and resuming a checkpoint of another identity is refused: a model trained on other data
     or another split must never continue. A non-finite training loss ends the run with a warning; the
-    best epoch before it is kept. ``on_epoch_end(epoch, logs)`` is called after every epoch.
+    best epoch before it is kept. ``on_epoch_end(epoch, logs)`` is called after every epoch. ``mixup > 0``:
+    every epoch trains on :func:`mix_up` pairs of its examples (``alpha = mixup``, seeded by seed and epoch),
+    with one-hot labels; validation is on the plain examples.
     """
     if len(x_train) != len(y_train) or len(x_val) != len(y_val):
         raise ValueError("inputs and labels differ in length")
@@ -201,21 +220,28 @@ def train(
             state.resumed_at.append(state.epochs_done)
     else:
         state.identity = identity
-        if not getattr(model, "optimizer", None) or not model.compiled:
-            compile_model(model, optimizer, learning_rate)
+        if not getattr(model, "optimizer", None) or not model.compiled or mixup > 0:
+            compile_model(model, optimizer, learning_rate, soft_labels=mixup > 0)
 
     x_train = _match_input(model, x_train)
     x_val = _match_input(model, x_val)
     y_train = np.asarray(y_train, dtype="int64")
     y_val = np.asarray(y_val, dtype="int64")
+    n_classes = int(model.output_shape[-1])
+    if mixup > 0:
+        y_val = np.eye(n_classes, dtype=np.float32)[y_val]
     bar = _epoch_bar(epochs, state.epochs_done, progress)
     epoch = state.epochs_done
     while not state.finished and epoch < epochs:
         order = np.random.default_rng([seed, epoch]).permutation(len(x_train))
         t0 = time.perf_counter()
+        x_epoch, y_epoch = x_train[order], y_train[order]
+        if mixup > 0:
+            x_epoch, y_epoch = mix_up(x_epoch, y_epoch, n_classes, mixup,
+                                      seed=np.random.default_rng([seed, epoch, 1]).integers(2**31))
         fit = model.fit(
-            x_train[order],
-            y_train[order],
+            x_epoch,
+            y_epoch,
             batch_size=batch_size,
             epochs=1,
             shuffle=False,

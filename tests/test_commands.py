@@ -22,7 +22,8 @@ def _parsed(command: str, cls):
 RUN_2D = RunConfig(corpus="ravdess", data_root="/data/my copy", model="2d", split="loso", test_speakers=["03", "08"],
                    fold="11", selection="paper", val_by="speaker", val_size=0.2, epochs=7, batch_size=32,
                    optimizer="rmsprop", learning_rate=0.000123456789, patience=3, start_from_epoch=2, bn_momentum=0.75,
-                   l2_weight=1e-5, l2_activity=2e-6, dropout=0.3, augment=True, pools=[[2, 2], [2, 2], [2, 2], [2, 1]],
+                   l2_weight=1e-5, l2_activity=2e-6, dropout=0.3, augment=True, mixup=0.2,
+                   pools=[[2, 2], [2, 2], [2, 2], [2, 1]],
                    normalise="speaker", precision="mixed_bfloat16", pad="start", seconds=4.064, trim_db=40.0,
                    seed=3, model_seed=5,
                    max_per_speaker_class=2, n_jobs=2)

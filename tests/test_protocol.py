@@ -170,3 +170,22 @@ def test_rerunning_a_finished_protocol_keeps_its_summary(tmp_path):
     (out / "s01-s02" / "record.json").unlink()  # one fold lost: it reruns, and the summary is new
     third = run_protocol("speaker-independent", base, out, command="third")
     assert third["command"] == "third" and third["complete"]
+
+
+def test_a_record_from_before_a_field_existed_is_still_a_finished_fold(tmp_path):
+    """A field added to RunConfig later (trim_db, mixup, ...) is missing from older records; they ran with its
+    default, so the fold is finished for that default and not for another value."""
+    import dataclasses
+
+    from records_fixture import make_record
+
+    from sercnn import records
+    from sercnn.config import RunConfig
+    from sercnn.protocol import finished_fold
+
+    cfg = dataclasses.asdict(RunConfig(epochs=2, batch_size=8, patience=20, model_seed=0))
+    older = {k: v for k, v in cfg.items() if k not in ("trim_db", "mixup", "test_corpus")}
+    records.write_record(tmp_path, make_record(config=older))
+    assert "mixup" not in __import__("json").loads((tmp_path / records.RECORD_NAME).read_text())["config"]
+    assert finished_fold(tmp_path, cfg) is not None
+    assert finished_fold(tmp_path, {**cfg, "mixup": 0.2}) is None

@@ -112,3 +112,28 @@ def test_rejects_bad_inputs():
         train(_model(), x, y[:-1], x, y, epochs=1, progress=False)
     with pytest.raises(ValueError, match="non-empty validation"):
         train(_model(), x, y, x[:0], y[:0], epochs=1, progress=False)
+
+
+def test_mix_up_blends_inputs_and_labels():
+    from sercnn.training import mix_up
+
+    x = np.stack([np.zeros((4, 3)), np.ones((4, 3))]).astype("float32")
+    xm, ym = mix_up(x, np.array([0, 1]), 3, alpha=0.2, seed=1)
+    assert xm.shape == x.shape and ym.shape == (2, 3)
+    np.testing.assert_allclose(ym.sum(axis=1), 1.0, rtol=1e-5)
+    np.testing.assert_allclose(ym[:, 2], 0.0)  # a class neither example has
+    np.testing.assert_allclose(xm[:, 0, 0], ym[:, 1], rtol=1e-5)  # the input is blended as its label is
+    again = mix_up(x, np.array([0, 1]), 3, alpha=0.2, seed=1)
+    np.testing.assert_array_equal(again[0], xm)  # seeded
+
+
+def test_training_with_mixup(tmp_path):
+    x, y = _data()
+    result = train(_model(), x[:32], y[:32], x[32:], y[32:], run_dir=tmp_path, epochs=2, patience=3,
+                   start_from_epoch=0, progress=False, learning_rate=1e-2, mixup=0.2)
+    assert result.epochs_run == 2 and set(result.history) >= {"accuracy", "val_accuracy"}
+    assert all(0 <= a <= 1 for a in result.history["val_accuracy"])
+    assert "categorical" in str(result.model.loss).lower()
+    again = train(_model(), x[:32], y[:32], x[32:], y[32:], run_dir=tmp_path, epochs=2, patience=3,
+                  start_from_epoch=0, progress=False, learning_rate=1e-2, mixup=0.2)  # finished: read back
+    assert again.history == result.history and "categorical" in str(again.model.loss).lower()
