@@ -217,3 +217,29 @@ def test_a_run_of_several_seeds_has_one_pooled_confusion():
     s0, s1 = _cross_record("2d", [0, 1, 0, 1]), _cross_record("2d", [1, 1, 0, 0])
     pooled = results.pooled_seed_metrics({**s0, "seed_records": [s0, s1]})
     assert pooled["confusion"] == [[3, 1], [1, 3]] and pooled["accuracy"] == 75.0
+
+
+def test_the_within_corpus_table(tmp_path):
+    """RAVDESS LOSO: one row per finished protocol folder, each paired fold by fold with the baseline."""
+    from records_fixture import make_record
+
+    from sercnn import records
+    from sercnn.book import results
+
+    folder = tmp_path / results.RAVDESS_LOSO
+    for name, accs in (("svm-compare-speaker", (50.0, 60.0, 70.0)), ("dropout-trim40", (60.0, 65.0, 90.0)),
+                       ("unfinished", (1.0, 1.0, 1.0))):
+        folds = []
+        for fold, acc in zip(("01", "02", "03"), accs):
+            records.write_record(folder / name / fold, make_record(
+                split={"protocol": "leave-one-speaker-out", "test_speakers": [fold],
+                       "test_utterances": [f"{fold}-a", f"{fold}-b"]},
+                metrics={"test": {"accuracy": acc, "uar": acc}}))
+            folds.append({"fold": fold, "accuracy": acc, "uar": acc})
+        records.write_json(folder / name / "summary.json", {
+            "complete": name != "unfinished", "folds": folds,
+            "accuracy": {"mean": sum(accs) / 3, "sd": 1.0, "n": 3}, "uar": {"mean": sum(accs) / 3, "sd": 1.0, "n": 3}})
+    table = results.within_corpus_table(folder)
+    assert list(table.index) == ["dropout-trim40", "svm-compare-speaker"]
+    assert table.loc["dropout-trim40", "minus svm-compare-speaker"].startswith("+11.7")
+    assert table.loc["dropout-trim40", "folds"] == 3

@@ -694,6 +694,37 @@ CROSS_FOLDER = "cross-corpus"
 TRIMMED = "-trim40"
 
 
+#: ``results/ravdess/loso/<configuration>/``: RAVDESS leave one actor out (``bench/ravdess.sh``).
+RAVDESS_LOSO = Path("ravdess") / "loso"
+
+
+def within_corpus_table(folder: str | Path, against: str = "svm-compare-speaker") -> pd.DataFrame:
+    """One row per finished protocol folder under ``folder`` (e.g. ``results/`` + :data:`RAVDESS_LOSO`): folds,
+    seeds, accuracy and UAR (mean ± sd over folds of the mean over seeds) with the 95 % bootstrap interval of the
+    mean, and each configuration paired fold by fold against ``against`` (:func:`sercnn.stats.compare`).
+
+    Notebook: ``book/08_beyond.ipynb``.
+    """
+    from ..stats import compare, mean_interval
+
+    folder = Path(folder)
+    rows = []
+    for path in sorted(folder.glob("*/summary.json")):
+        s = json.loads(path.read_text())
+        if not s.get("complete", True) or not s.get("folds"):
+            continue
+        per_fold = [f["accuracy"] for f in s["folds"]]
+        ci = mean_interval(per_fold) if len(per_fold) > 1 else None
+        row = {"configuration": path.parent.name, "folds": len(s["folds"]), "seeds": s.get("n_seeds", 1),
+               "accuracy %": _pm(s["accuracy"]), "UAR %": _pm(s["uar"]),
+               "95 % CI of the accuracy": f"[{ci['low']:.1f}, {ci['high']:.1f}]" if ci else None}
+        if path.parent.name != against and (folder / against / "summary.json").exists():
+            c = compare(path.parent, folder / against)["accuracy"]
+            row[f"minus {against}"] = _interval_text(c) + ("" if c["low"] > 0 or c["high"] < 0 else ", within noise")
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("configuration") if rows else pd.DataFrame()
+
+
 def cross_corpus_runs(results: str | Path) -> dict[tuple[str, str], dict]:
     """The finished cross-corpus runs, ``{(direction, configuration): record}``. A network run with model seeds
     gives its first seed's record, with every seed's record in ``record['seed_records']`` (which
