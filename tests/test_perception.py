@@ -36,6 +36,7 @@ def test_manifest_carries_the_rates(emodb):
     df = emodb
     assert df["recognition_pct"].notna().sum() == 535 and df["naturalness_pct"].notna().sum() == 535
     assert "535 of 535 utterances matched" in df.attrs["perception"]
+    assert df.attrs["perception_file"].endswith("erkennung.txt")
     assert df.attrs["perception_skipped"] == []
     assert df["recognition_pct"].between(0, 100).all()
     # the corpus kept utterances recognised by at least 80 % of the listeners (erklaerung.txt) ...

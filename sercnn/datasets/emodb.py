@@ -207,7 +207,7 @@ def _manifest(wav_dir: Path, *, root: Path, source: str) -> pd.DataFrame:
 
 def _add_perception(df: pd.DataFrame, *, root: Path, wav_dir: Path) -> None:
     """Add ``recognition_pct`` and ``naturalness_pct`` to the manifest (NaN where unknown) and say in
-    ``df.attrs['perception']`` where they came from."""
+    ``df.attrs['perception']`` where they came from (the file itself: ``df.attrs['perception_file']``)."""
     candidates = (root / PERCEPTION_FILE, wav_dir / PERCEPTION_FILE)
     path = next((p for p in candidates if p.is_file()), None)
     df["recognition_pct"] = float("nan")
@@ -232,6 +232,7 @@ def _add_perception(df: pd.DataFrame, *, root: Path, wav_dir: Path) -> None:
     if unmatched:
         note += f"; no rates for {', '.join(unmatched[:5])}{' ...' if len(unmatched) > 5 else ''} (NaN)"
     df.attrs["perception"] = note
+    df.attrs["perception_file"] = str(path)
     df.attrs["perception_skipped"] = perception.attrs["skipped"]
 
 
