@@ -733,14 +733,14 @@ def cross_corpus_runs(results: str | Path) -> dict[tuple[str, str], dict]:
 
     Notebook: ``book/08_beyond.ipynb``.
     """
+    from ..stats import fold_runs
+
     found = {}
     for summary_path in sorted((Path(results) / CROSS_FOLDER).glob("*/*/summary.json")):
         summary = json.loads(summary_path.read_text())
         if not summary.get("complete", True) or not summary.get("folds"):
             continue
-        fold = summary_path.parent / summary["folds"][0]["fold"]
-        paths = sorted(fold.glob("model-seed*/record.json")) or [fold / records.RECORD_NAME]
-        every = [records.load_record(p) for p in paths]
+        every = fold_runs(summary_path.parent)[summary["folds"][0]["fold"]]
         record = every[0]
         if len(every) > 1:
             record = {**record, "seed_records": every,
