@@ -68,9 +68,21 @@ def describe(interval: dict, unit: str = "points") -> str:
             f"Wilcoxon p {interval['p']:.2g}, {interval['n']} folds): {tail}")
 
 
+def finished_summary(protocol_dir: str | Path) -> dict | None:
+    """The summary of a finished protocol folder: ``protocol_dir/summary.json`` when it exists, says it is
+    complete and holds folds; ``None`` otherwise (not run yet, or stopped part way: ``protocol`` resumes it).
+    The one test the book's readers of ``results/`` use."""
+    path = Path(protocol_dir) / "summary.json"
+    if not path.exists():
+        return None
+    summary = json.loads(path.read_text())
+    return summary if summary.get("complete", True) and summary.get("folds") else None
+
+
 def fold_runs(protocol_dir: str | Path) -> dict[str, list[dict]]:
     """The finished runs of a protocol folder, by fold: ``{fold: [record, ...]}`` (one per model seed, in
-    seed order; a protocol run without ``--seeds`` has one record per fold)."""
+    seed order; a protocol run without ``--seeds`` has one record per fold). Only the runs the summary names
+    are read, so seeds that a longer ``--seeds`` run has added since are not mixed in before its summary is."""
     protocol_dir = Path(protocol_dir)
     summary_path = protocol_dir / "summary.json"
     if not summary_path.exists():
@@ -79,7 +91,10 @@ def fold_runs(protocol_dir: str | Path) -> dict[str, list[dict]]:
     out = {}
     for fold in summary["folds"]:
         folder = protocol_dir / fold["fold"]
-        paths = sorted(folder.glob("model-seed*/record.json"), key=lambda p: int(p.parent.name[10:]))
+        if fold.get("seeds"):
+            paths = [folder / s["run"] / records.RECORD_NAME for s in fold["seeds"]]
+        else:
+            paths = sorted(folder.glob("model-seed*/record.json"), key=lambda p: int(p.parent.name[10:]))
         if not paths:
             paths = [folder / records.RECORD_NAME]
         out[fold["fold"]] = [records.load_record(p) for p in paths if p.exists()]

@@ -116,7 +116,7 @@ def test_the_loso_folders_the_chapter_reads(tmp_path):
     for sub, complete in (("protocols/emodb-2d-loso", True), ("protocols/emodb-svm-compare-loso", True),
                           ("ladder/loso/dropout", False), ("ladder/loso/svm-compare-speaker", True)):
         (tmp_path / sub).mkdir(parents=True)
-        records.write_json(tmp_path / sub / "summary.json", {"complete": complete, "folds": []})
+        records.write_json(tmp_path / sub / "summary.json", {"complete": complete, "folds": [{"fold": "03"}]})
     found = listeners.loso_folders(tmp_path)
     assert list(found) == ["2d (paper's setup)", "svm-compare", "svm-compare-speaker"]
     assert found["svm-compare-speaker"] == tmp_path / "ladder" / "loso" / "svm-compare-speaker"

@@ -3,13 +3,15 @@ runs fold by fold and refusing runs whose folds or test utterances differ."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from records_fixture import make_record
 from scipy import stats as sps
 
 from sercnn import records
-from sercnn.stats import compare, describe, format_comparison, paired_interval, verdict
+from sercnn.stats import compare, describe, finished_summary, fold_runs, format_comparison, paired_interval, verdict
 
 
 def test_interval_is_scipys_bootstrap_and_wilcoxon():
@@ -80,6 +82,27 @@ def test_compare_one_run_per_fold_against_seeds(tmp_path):
     result = compare(a, b)
     assert [r["paired by seed"] for r in result["folds"]] == [False, False]
     assert [r["accuracy difference"] for r in result["folds"]] == pytest.approx([12.0, 8.0])
+
+
+def test_fold_runs_reads_the_seeds_the_summary_names(tmp_path):
+    """A ``--seeds 3`` run resuming a finished ``--seeds 1`` folder writes model-seed1 and 2 before its summary:
+    until that summary is written, the folder is the one-seed run its summary describes."""
+    a = _protocol(tmp_path / "a", {"01-02": [(70, 60), (72, 62)], "03-04": [(80, 75), (76, 71)]})
+    s = json.loads((a / "summary.json").read_text())
+    s["folds"] = [{"fold": f, "seeds": [{"run": "model-seed0"}]} for f in ("01-02", "03-04")]
+    (a / "summary.json").write_text(json.dumps(s))
+    runs = fold_runs(a)
+    assert [len(v) for v in runs.values()] == [1, 1]
+    assert runs["03-04"][0]["metrics"]["test"]["accuracy"] == 80
+
+
+def test_finished_summary_only_for_complete_folders(tmp_path):
+    assert finished_summary(tmp_path / "nothing") is None
+    a = _protocol(tmp_path / "a", {"01-02": [(70, 60)]})
+    assert finished_summary(a)["folds"] == [{"fold": "01-02"}]
+    for partial in ({"complete": False, "folds": [{"fold": "01-02"}]}, {"folds": []}):
+        (a / "summary.json").write_text(json.dumps(partial))
+        assert finished_summary(a) is None
 
 
 def test_compare_refuses_other_folds_or_other_test_utterances(tmp_path):

@@ -34,7 +34,7 @@ def loso_folders(results: str | Path) -> dict[str, Path]:
     them: the paper's 2D network and the baselines of chapter 7 (``protocols/emodb-*-loso``), then the ladder's
     LOSO runs (``ladder/loso/*``: the pre-registered rung with its seeds, the baselines with and without speaker
     normalisation). A folder whose summary says it is incomplete is left out."""
-    import json
+    from ..stats import finished_summary
 
     results = Path(results)
     found = {}
@@ -44,8 +44,7 @@ def loso_folders(results: str | Path) -> dict[str, Path]:
     candidates += [(f"2d {p.name}" if not p.name.startswith("svm-") else p.name, p)
                    for p in sorted(ladder.iterdir())] if ladder.is_dir() else []
     for name, folder in candidates:
-        summary = folder / "summary.json"
-        if summary.exists() and json.loads(summary.read_text()).get("complete", True):
+        if finished_summary(folder) is not None:
             found[name] = folder
     return found
 

@@ -280,17 +280,16 @@ def ladder_runs(results: str | Path, protocol: str = "si") -> dict[str, dict]:
     """The finished protocol summaries of the ladder (rungs in ladder order, then the baselines), by name;
     a rung whose protocol is not complete is left out (``ladder_table`` says "not run yet")."""
     from ..recipes import LADDER
+    from ..stats import finished_summary
 
     folder = ladder_folder(results, protocol)
     found = {}
     known = [r.name for r in LADDER] + list(LADDER_BASELINES)
     others = sorted(p.parent.name for p in folder.glob("*/summary.json") if p.parent.name not in known)
     for name in known + others:
-        path = folder / name / "summary.json"
-        if path.exists():
-            s = json.loads(path.read_text())
-            if s.get("complete", True):
-                found[name] = s
+        summary = finished_summary(folder / name)
+        if summary is not None:
+            found[name] = summary
     return found
 
 
@@ -705,20 +704,20 @@ def within_corpus_table(folder: str | Path, against: str = "svm-compare-speaker"
 
     Notebook: ``book/08_beyond.ipynb``.
     """
-    from ..stats import compare, mean_interval
+    from ..stats import compare, finished_summary, mean_interval
 
     folder = Path(folder)
     rows = []
     for path in sorted(folder.glob("*/summary.json")):
-        s = json.loads(path.read_text())
-        if not s.get("complete", True) or not s.get("folds"):
+        s = finished_summary(path.parent)
+        if s is None:
             continue
         per_fold = [f["accuracy"] for f in s["folds"]]
         ci = mean_interval(per_fold) if len(per_fold) > 1 else None
         row = {"configuration": path.parent.name, "folds": len(s["folds"]), "seeds": s.get("n_seeds", 1),
                "accuracy %": _pm(s["accuracy"]), "UAR %": _pm(s["uar"]),
                "95 % CI of the accuracy": f"[{ci['low']:.1f}, {ci['high']:.1f}]" if ci else None}
-        if path.parent.name != against and (folder / against / "summary.json").exists():
+        if path.parent.name != against and finished_summary(folder / against) is not None:
             c = compare(path.parent, folder / against)["accuracy"]
             row[f"minus {against}"] = _interval_text(c) + ("" if c["low"] > 0 or c["high"] < 0 else ", within noise")
         rows.append(row)
@@ -733,12 +732,12 @@ def cross_corpus_runs(results: str | Path) -> dict[tuple[str, str], dict]:
 
     Notebook: ``book/08_beyond.ipynb``.
     """
-    from ..stats import fold_runs
+    from ..stats import finished_summary, fold_runs
 
     found = {}
     for summary_path in sorted((Path(results) / CROSS_FOLDER).glob("*/*/summary.json")):
-        summary = json.loads(summary_path.read_text())
-        if not summary.get("complete", True) or not summary.get("folds"):
+        summary = finished_summary(summary_path.parent)
+        if summary is None:
             continue
         every = fold_runs(summary_path.parent)[summary["folds"][0]["fold"]]
         record = every[0]
