@@ -114,12 +114,16 @@ def test_the_committed_loso_records_beside_the_real_perception_test():
 
 def test_the_loso_folders_the_chapter_reads(tmp_path):
     for sub, complete in (("protocols/emodb-2d-loso", True), ("protocols/emodb-svm-compare-loso", True),
-                          ("ladder/loso/dropout", False), ("ladder/loso/svm-compare-speaker", True)):
+                          ("ladder/loso/dropout", False), ("ladder/loso/svm-compare-speaker", True),
+                          ("ladder/loso/svm-compare-train", True), ("ladder/loso/svm-egemaps-train", True)):
         (tmp_path / sub).mkdir(parents=True)
         records.write_json(tmp_path / sub / "summary.json", {"complete": complete, "folds": [{"fold": "03"}]})
     found = listeners.loso_folders(tmp_path)
-    assert list(found) == ["2d (paper's setup)", "svm-compare", "svm-compare-speaker"]
-    assert found["svm-compare-speaker"] == tmp_path / "ladder" / "loso" / "svm-compare-speaker"
+    # the training-fit ComParE run of the ladder is chapter 7's configuration: read once, from chapter 7's folder
+    assert list(found) == ["2d paper's setup", "svm-compare", "svm-compare speaker-normalised", "svm-egemaps"]
+    assert found["svm-compare"] == tmp_path / "protocols" / "emodb-svm-compare-loso"
+    assert found["svm-egemaps"] == tmp_path / "ladder" / "loso" / "svm-egemaps-train"
+    assert found["svm-compare speaker-normalised"] == tmp_path / "ladder" / "loso" / "svm-compare-speaker"
 
 
 def test_the_gap_sentence():

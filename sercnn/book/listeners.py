@@ -31,22 +31,26 @@ BANDS = (80.0, 90.0, 100.0, 100.0001)
 
 def loso_folders(results: str | Path) -> dict[str, Path]:
     """The finished EmoDB leave-one-speaker-out protocol folders under ``results``, by the name the book gives
-    them: the paper's 2D network and the baselines of chapter 7 (``protocols/emodb-*-loso``), then the ladder's
-    LOSO runs (``ladder/loso/*``: the pre-registered rung with its seeds, the baselines with and without speaker
-    normalisation). A folder whose summary says it is incomplete is left out."""
+    them (the model's key first, for its colour): the paper's 2D network and the baselines of chapter 7
+    (``protocols/emodb-*-loso``), then the ladder's LOSO runs (``ladder/loso/*``: the pre-registered rung with
+    its seeds, the baselines with speaker normalisation). A ladder baseline with the training fit is the same
+    configuration as chapter 7's and is read once, from chapter 7's folder where that one is finished. A folder
+    whose summary says it is incomplete is left out."""
     from ..stats import finished_summary
 
     results = Path(results)
-    found = {}
-    candidates = [(f"{m} (paper's setup)" if m == "2d" else m, results / "protocols" / f"emodb-{m}-loso")
+    candidates = [("2d paper's setup" if m == "2d" else m, results / "protocols" / f"emodb-{m}-loso")
                   for m in ("2d", "svm-compare", "svm-egemaps")]
     ladder = results / "ladder" / "loso"
-    candidates += [(f"2d {p.name}" if not p.name.startswith("svm-") else p.name, p)
-                   for p in sorted(ladder.iterdir())] if ladder.is_dir() else []
-    for name, folder in candidates:
-        if finished_summary(folder) is not None:
-            found[name] = folder
-    return found
+    for p in sorted(ladder.iterdir()) if ladder.is_dir() else []:
+        model, _, norm = p.name.rpartition("-")
+        if not p.name.startswith("svm-"):
+            candidates.append((f"2d {p.name}", p))
+        elif norm == "speaker":
+            candidates.append((f"{model} speaker-normalised", p))
+        elif finished_summary(results / "protocols" / f"emodb-{model}-loso") is None:
+            candidates.append((model, p))
+    return {name: folder for name, folder in candidates if finished_summary(folder) is not None}
 
 
 def held_out(protocol_dir: str | Path, manifest: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -8,6 +8,7 @@ results (7).
 
 from __future__ import annotations
 
+import matplotlib.colors as mcolors
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -713,7 +714,7 @@ def listeners_per_class(table: pd.DataFrame, ax=None):
 
     Notebook: ``book/08_beyond.ipynb``.
     """
-    ax = _axes(ax, figsize=(8.0, 3.6))
+    ax = _axes(ax, figsize=(10.0, 4.2))
     cols = ["listeners %"] + [c for c in table.columns if c.endswith(" recall %")]
     width = 0.8 / len(cols)
     x = np.arange(len(table))
@@ -721,13 +722,15 @@ def listeners_per_class(table: pd.DataFrame, ax=None):
     for i, col in enumerate(cols):
         name = col.removesuffix(" recall %")
         color = "0.35" if col == "listeners %" else model_color(name.split(" ")[0], f"C{i}")
-        color = color if color not in used else f"C{i + 4}"  # two runs of one model: tell them apart
+        while color in used:  # two runs of one model: the second in a lighter shade of the model's colour
+            color = tuple(0.5 + 0.5 * c for c in mcolors.to_rgb(color))
         used.add(color)
         ax.bar(x + (i - (len(cols) - 1) / 2) * width, table[col], width, color=color,
                label="listeners (recognition)" if col == "listeners %" else f"{name} (recall)")
     ax.set_xticks(x, list(table.index))
     ax.set(ylim=(0, 105), ylabel="% of the class recognised", xlabel="emotion")
-    ax.legend(fontsize="x-small", ncol=len(cols), loc="upper center", bbox_to_anchor=(0.5, -0.18), frameon=False)
+    ax.legend(fontsize="x-small", ncol=min(len(cols), 4), loc="upper center", bbox_to_anchor=(0.5, -0.14),
+              frameon=False)
     return ax
 
 
