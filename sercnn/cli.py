@@ -23,6 +23,7 @@ from .config import (
     NORMALISE,
     OPTIMIZERS,
     PRECISIONS,
+    SEARCH_SPACES,
     SELECTIONS,
     SPLITS,
     RunConfig,
@@ -252,6 +253,10 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--search-trials", type=int, default=0, metavar="N",
                    help="networks: a nested TPE search of N trials inside each fold, on that fold's training "
                    "speakers only, chooses the fold's hyperparameters (default: none, the defaults)")
+    g.add_argument("--search-space", choices=list(SEARCH_SPACES), default="full",
+                   help="what the nested search tunes: full, every hyperparameter of chapter 6; l2, only the L2 "
+                   "penalties on weights and activity (section 5.2), the rest as given. With --seeds the search "
+                   "runs once per fold (model seed 0) and every seed trains what it found (default: %(default)s)")
     g.add_argument("--out", required=True, help="folder for the fold records and summary.json")
     _add_progress_option(pr, "folds x seeds")
     _add_engine_options(pr, "folds")
@@ -276,6 +281,9 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--validation-speakers", nargs="+", default=None, metavar="SPK",
                    help="the training speakers that score each trial (default: a male and a female drawn "
                    "with --seed)")
+    g.add_argument("--space", choices=list(SEARCH_SPACES), default="full",
+                   help="full: every hyperparameter (chapter 6); l2: only the L2 penalties on weights and activity "
+                   "(section 5.2), the rest as given (default: %(default)s)")
     g.add_argument("--out", required=True, help="folder for the trials and search.json")
     _add_progress_option(se, "trials")
     _add_engine_options(se, "trials")
@@ -371,7 +379,8 @@ def _protocol(args: argparse.Namespace, argv: list[str]) -> int:
         summary = run_protocol(args.protocol, base, args.out, seeds=args.split_seeds, model_seeds=args.seeds,
                                only=args.only, engine=args.engine,
                                address=args.address, parallel=args.parallel, command=command,
-                               search_trials=args.search_trials, progress=choose_mode(args.no_progress))
+                               search_trials=args.search_trials, search_space=args.search_space,
+                               progress=choose_mode(args.no_progress))
     except KeyboardInterrupt:
         print(f"\ninterrupted; finished folds are kept. Continue with the same command:\n  {command}",
               file=sys.stderr)
@@ -398,7 +407,7 @@ def _search(args: argparse.Namespace, argv: list[str]) -> int:
 
     base = _config_from(args, argv=argv)
     cfg = SearchConfig(base=asdict(base), trials=args.trials, algo=args.algo, seed=args.seed,
-                       validation_speakers=args.validation_speakers)
+                       validation_speakers=args.validation_speakers, space=args.space)
     command = shlex.join(["python", "-m", "sercnn", *argv])
     try:
         summary = search(cfg, args.out, engine=args.engine, address=args.address, parallel=args.parallel,

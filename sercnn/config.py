@@ -71,6 +71,10 @@ CLIP_SECONDS = 8.0
 BASELINES = {"svm-compare": "ComParE_2016", "svm-egemaps": "eGeMAPSv02"}
 #: Candidate SVM penalties; the baseline's inner cross-validation picks one per fold.
 C_GRID = (1e-4, 1e-3, 1e-2, 1e-1, 1.0)
+#: What a hyperparameter search tunes (``sercnn.search``): ``full``, every hyperparameter of chapter 6's space;
+#: ``l2``, only the L2 penalties of section 5.2 on weights and on activity, every other field at the outer
+#: configuration's value (the ladder's L2 measurement: a recipe with its penalty chosen on training speakers).
+SEARCH_SPACES = ("full", "l2")
 
 
 def _check_split(split: str, fold: str | None, corpus: str = "emodb", test_corpus: str | None = None) -> None:

@@ -79,7 +79,7 @@ def fold_jobs(every: list[tuple[str, object]], out_dir: Path,
 
 
 def run_fold(kind: str, config: dict, run_dir: str, command: str, search_trials: int = 0,
-             progress: Mode = "off", label: str = "") -> dict:
+             progress: Mode = "off", label: str = "", search_space: str = "full") -> dict:
     """Run one fold into ``run_dir`` (a worker's entry point: plain arguments in, a small summary out). A
     finished fold of the same configuration is not run again. ``progress="lines"``: a network prints one
     line per finished epoch, after ``label`` (the fold and seed); other modes print nothing.
@@ -87,14 +87,18 @@ def run_fold(kind: str, config: dict, run_dir: str, command: str, search_trials:
     ``search_trials > 0`` (networks only): a *nested* search first. A TPE search of that many trials on this
     fold's training speakers alone (:mod:`sercnn.search`, into ``run_dir/search``) chooses the
     hyperparameters; the fold then trains with them and tests once, so no fold's test speakers choose
-    anything.
+    anything. ``search_space``: what it tunes (:data:`sercnn.search.SPACES`). With model seeds the search runs
+    once per fold, with model seed 0, into ``<fold>/search``, and every seed trains what it found.
     """
     done = finished_fold(run_dir, config)
+    if done is not None and search_trials and done.get("nested_search", {}).get("space", "full") != search_space:
+        done = None  # searched over another space: not this run
     if done is not None:
         return fold_summary(done)
     on_epoch_end = _epoch_lines(config, label) if progress == "lines" and kind == "network" else None
     if kind == "network" and search_trials:
-        return fold_summary(_searched_fold(config, Path(run_dir), command, search_trials, on_epoch_end))
+        return fold_summary(_searched_fold(config, Path(run_dir), command, search_trials, search_space,
+                                           on_epoch_end))
     if kind == "network":
         import keras
 
@@ -132,13 +136,18 @@ def _run_label(name: str, cfg, model_seeds: int | None) -> str:
     return f"fold {name}" + (f" seed {cfg.model_seed}" if model_seeds is not None else "")
 
 
-def _searched_fold(config: dict, run_dir: Path, command: str, trials: int, on_epoch_end=None) -> dict:
+def _searched_fold(config: dict, run_dir: Path, command: str, trials: int, space: str = "full",
+                   on_epoch_end=None) -> dict:
     import keras
 
     from .experiment import RunConfig, run
     from .search import SearchConfig, search
 
-    found = search(SearchConfig(base=config, trials=trials, algo="tpe", seed=config["seed"]), run_dir / "search",
+    where = run_dir / "search"
+    base = config
+    if run_dir.name.startswith("model-seed"):  # one search per fold, with model seed 0, for all its seeds
+        where, base = run_dir.parent / "search", {**config, "model_seed": 0}
+    found = search(SearchConfig(base=base, trials=trials, algo="tpe", seed=config["seed"], space=space), where,
                    command=f"{command} (nested search of this fold)")
     cfg = dataclasses.replace(RunConfig(**config), **found["best"]["params"])
     record = run(cfg, run_dir, command=command, progress=False,  # beside search/, resumable like any run
@@ -250,6 +259,7 @@ def run_protocol(
     command: str = "",
     df: pd.DataFrame | None = None,
     search_trials: int = 0,
+    search_space: str = "full",
     progress: Mode = "off",
 ) -> dict:
     """Run every fold of ``protocol`` with ``base``'s settings into ``out_dir`` and write the summary.
@@ -257,8 +267,8 @@ def run_protocol(
     ``seeds``: the speaker-dependent split seeds. ``model_seeds``: run every fold with that many model seeds
     (0 .. K-1; see :func:`combine_seeds`); None: one run per fold with the base's seed, in ``<out>/<fold>``.
     ``only``: run just these folds (names as ``03-08``, ``seed2``, ``11``). ``search_trials``: a nested TPE
-    search of that many trials inside each fold (see :func:`run_fold`). ``progress``: a bar over the runs
-    (folds x seeds), or one line per finished run and epoch (``lines``, for logs), or nothing (``off``).
+    search of that many trials inside each fold, over ``search_space`` (see :func:`run_fold`). ``progress``: a
+    bar over the runs (folds x seeds), or one line per finished run and epoch (``lines``, for logs), or nothing.
     Returns the summary, also written to ``out_dir/summary.json``.
     """
     from .baselines import BaselineConfig
@@ -269,7 +279,7 @@ def run_protocol(
     git = records.git_commit()  # the code at the start; each fold's record keeps its own
     out_dir = Path(out_dir)
     command = command or protocol_command(protocol, base, out_dir, seeds=seeds, model_seeds=model_seeds, only=only,
-                                          search_trials=search_trials)
+                                          search_trials=search_trials, search_space=search_space)
     if df is None:
         df = run_corpus(base)
     every = folds(protocol, df, base, seeds)
@@ -287,7 +297,7 @@ def run_protocol(
     if kept is not None:  # everything had finished: keep the summary (and its wall time) of the run that did it
         return kept
     labels = [_run_label(name, cfg, model_seeds) for name, cfg, _ in runs]
-    jobs = [(kind, dataclasses.asdict(cfg), str(run_dir), command, search_trials, progress, label)
+    jobs = [(kind, dataclasses.asdict(cfg), str(run_dir), command, search_trials, progress, label, search_space)
             for (_, cfg, run_dir), label in zip(runs, labels)]
     n_parallel = parallel or (default_parallel(len(jobs)) if engine == "local" else len(jobs))
     with Steps(len(jobs), progress, desc=f"{protocol} runs", unit="run") as steps:
@@ -327,6 +337,7 @@ def run_protocol(
         "model_seeds": model_seeds,
         "engine": {"name": engine, "address": address, "parallel": n_parallel},
         "nested_search_trials": search_trials,
+        "nested_search_space": search_space if search_trials else None,
         "environment": records.hardware(),
         "base_config": dataclasses.asdict(base),
         "folds": results,
@@ -337,7 +348,8 @@ def run_protocol(
 
 
 def protocol_command(protocol: Protocol, base, out_dir: str | Path, *, seeds: Sequence[int] = SD_SEEDS,
-                     model_seeds: int | None = None, only: Sequence[str] | None = None, search_trials: int = 0) -> str:
+                     model_seeds: int | None = None, only: Sequence[str] | None = None, search_trials: int = 0,
+                     search_space: str = "full") -> str:
     """The ``python -m sercnn protocol`` command of a protocol run (:func:`sercnn.commands.config_command`), for
     the summary and the fold records of a protocol started from Python rather than the command line."""
     from .commands import config_command
@@ -345,7 +357,8 @@ def protocol_command(protocol: Protocol, base, out_dir: str | Path, *, seeds: Se
     split_seeds = list(seeds) if protocol == "speaker-dependent" and tuple(seeds) != SD_SEEDS else None
     return config_command(base, "protocol", positional=[protocol], options={
         "--split-seeds": split_seeds, "--seeds": model_seeds, "--only": list(only) if only else None,
-        "--search-trials": search_trials or None, "--out": str(out_dir)})
+        "--search-trials": search_trials or None,
+        "--search-space": search_space if search_trials and search_space != "full" else None, "--out": str(out_dir)})
 
 
 def _kept_summary(out_dir: Path, base, runs: list, complete: bool) -> dict | None:

@@ -41,7 +41,9 @@ class Rung:
 #: The paper as printed (section 3.3, Table 2; section 3.5: 8 s, 16 kHz, log-mel 128 x 251), trained in
 #: float32, model chosen on a held-out validation share of the training speakers' utterances (the paper chose
 #: on the test set; ``--selection paper`` reproduces that). No L2 penalty: section 5.2 names penalties "on
-#: layer parameters and layer activity" without a value.
+#: layer parameters and layer activity" without a value; the ladder measures them with values a nested search
+#: chooses on each fold's training speakers (``protocol --search-trials 6 --search-space l2``, ``bench/ladder.sh``,
+#: :func:`sercnn.book.results.penalty_table`), never a constant typed here.
 PAPER = {
     "model": "2d", "seconds": 8.0, "precision": "float32", "pools": None, "normalise": "train",
     "selection": "held-out", "val_by": "utterance", "val_size": 0.1, "dropout": 0.0, "augment": False,

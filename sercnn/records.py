@@ -572,7 +572,8 @@ def with_nested_search(record: dict, fold_config: dict, found: dict, trials: int
     """A protocol fold's record with the nested search (``protocol --search-trials``, :func:`sercnn.search.search`)
     that chose its configuration, and the fold's base configuration it searched from."""
     return {**record, "fold_config": fold_config, "nested_search": {
-        "trials": trials, "validation_speakers": found["validation_speakers"], "objective": found["objective"],
+        "trials": trials, "space": found["config"].get("space", "full"), "model_seed": found["config"]["base"].get(
+            "model_seed"), "validation_speakers": found["validation_speakers"], "objective": found["objective"],
         "best": found["best"], "wall_seconds": found["wall_seconds"],
     }}
 

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from . import records, splits, training
+from .config import SEARCH_SPACES as SPACES
 from .engines import Engine
 from .progress import Mode, Steps
 
@@ -54,11 +55,15 @@ SEARCH_FILE = "search.json"
 TRIALS_FILE = "trials.pkl"
 
 
-def space(model: str = "2d") -> dict:
+def space(model: str = "2d", which: str = "full") -> dict:
     """The search space as a hyperopt expression (section 3.4, with the ranges above); for the 2D network also
-    whether to use SpecAugment (``models.SpecAugment``, not in the paper)."""
+    whether to use SpecAugment (``models.SpecAugment``, not in the paper). ``which="l2"``: only the L2 penalties
+    on weights and on activity (section 5.2), each log-uniform over :data:`L2_RANGE`."""
     from hyperopt import hp
 
+    _check_space(which)
+    if which == "l2":
+        return {name: hp.loguniform(name, *map(math.log, L2_RANGE)) for name in ("l2_weight", "l2_activity")}
     extra = {"augment": hp.choice("augment", [False, True])} if model == "2d" else {}
     return {**extra,
         "optimizer": hp.choice("optimizer", list(training.OPTIMIZERS)),
@@ -70,9 +75,19 @@ def space(model: str = "2d") -> dict:
     }
 
 
-def space_table(model: str = "2d") -> pd.DataFrame:
+def _check_space(which: str) -> None:
+    if which not in SPACES:
+        raise ValueError(f"search space must be one of {SPACES}, got {which!r}")
+
+
+def space_table(model: str = "2d", which: str = "full") -> pd.DataFrame:
     """The search space, one row per hyperparameter, for a chapter to print."""
+    _check_space(which)
     lr, l2, bn, dr = LEARNING_RATE_RANGE, L2_RANGE, BN_MOMENTUM_RANGE, DROPOUT_RANGE
+    if which == "l2":
+        rows = [(name, "log-uniform", f"{l2[0]:g} to {l2[1]:g}", f"section 5.2: a penalty on layer {what}")
+                for name, what in (("l2_weight", "parameters"), ("l2_activity", "activity"))]
+        return pd.DataFrame(rows, columns=["hyperparameter", "prior", "range", "source"]).set_index("hyperparameter")
     rows = [
         ("optimizer", "choice", ", ".join(training.OPTIMIZERS), "section 3.4"),
         ("learning_rate", "log-uniform", f"{lr[0]:g} to {lr[1]:g}", "left to the search"),
@@ -95,20 +110,26 @@ class SearchConfig:
     algo: Literal["tpe", "random"] = "tpe"
     seed: int = 0
     validation_speakers: list[str] | None = None  # default: a male and a female drawn from the training speakers
+    space: str = "full"  # one of SPACES
 
     def __post_init__(self) -> None:
+        _check_space(self.space)
         if self.algo not in ("tpe", "random"):
             raise ValueError(f"algo must be 'tpe' or 'random', got {self.algo!r}")
         if self.trials < 1:
             raise ValueError(f"trials must be at least 1, got {self.trials}")
 
 
-def default_point(model: str = "2d") -> dict:
+def default_point(model: str = "2d", which: str = "full") -> dict:
     """This project's defaults as a point of the space (``sercnn.training``, ``sercnn.models``; L2 at the
     range's floor, 1e-6, where the defaults have none): every search evaluates it first, as trial 1, so that
-    its table shows what the search adds to the defaults on the same validation speakers."""
+    its table shows what the search adds to the defaults on the same validation speakers. ``which="l2"``: both
+    penalties at the floor, as good as none, so a penalty is chosen only where it beats none."""
     from .models import BN_MOMENTUM
 
+    _check_space(which)
+    if which == "l2":
+        return {"l2_weight": L2_RANGE[0], "l2_activity": L2_RANGE[0]}
     point = {"optimizer": training.OPTIMIZER, "learning_rate": training.LEARNING_RATE,
              "batch_size": training.BATCH_SIZE, "l2_weight": L2_RANGE[0], "bn_momentum": BN_MOMENTUM, "dropout": 0.0}
     return {**point, "augment": False} if model == "2d" else point
@@ -251,7 +272,7 @@ def search(
     command = command or search_command(cfg, out_dir)
     previous = out_dir / SEARCH_FILE
     if previous.exists():
-        old = json.loads(previous.read_text())["config"]
+        old = {"space": "full", **json.loads(previous.read_text())["config"]}  # searches before SPACES: full
         if {k: v for k, v in old.items() if k != "trials"} != {k: v for k, v in asdict(cfg).items() if k != "trials"}:
             raise ValueError(f"{out_dir} holds a search of another configuration; use a new folder")
     from .config import RunConfig
@@ -280,13 +301,13 @@ def _search_local(cfg: SearchConfig, out_dir: Path, progress: Mode = "off") -> l
     if path.exists():
         trials = _load_trials(path)
     else:  # trial 1: the defaults
-        trials = generate_trials_to_calculate([_as_hyperopt_point(default_point(cfg.base["model"]))])
+        trials = generate_trials_to_calculate([_as_hyperopt_point(default_point(cfg.base["model"], cfg.space))])
         trials.refresh()  # so that fmin counts it towards the budget
     finished = sum(t["result"].get("status") == "ok" for t in trials.trials)
     with Steps(cfg.trials, progress, desc="trials", unit="trial", initial=min(finished, cfg.trials)) as steps:
         fmin(
             fn=partial(_hyperopt_objective, cfg=asdict(cfg), out_dir=str(out_dir), steps=steps),
-            space=space(cfg.base["model"]),
+            space=space(cfg.base["model"], cfg.space),
             algo=algo,
             max_evals=cfg.trials,
             trials=trials,
@@ -324,8 +345,9 @@ def _search_ray(cfg: SearchConfig, out_dir: Path, address: str | None, parallel:
         tuner = tune.Tuner.restore(str(storage / name), trainable, resume_errored=True)
     else:
         n_startup = N_STARTUP if cfg.algo == "tpe" else cfg.trials  # random search: only the prior's draws
-        searcher = HyperOptSearch(space(cfg.base["model"]), metric="accuracy", mode="max", n_initial_points=n_startup,
-                                  random_state_seed=cfg.seed, points_to_evaluate=[default_point(cfg.base["model"])])
+        searcher = HyperOptSearch(space(cfg.base["model"], cfg.space), metric="accuracy", mode="max",
+                                  n_initial_points=n_startup, random_state_seed=cfg.seed,
+                                  points_to_evaluate=[default_point(cfg.base["model"], cfg.space)])
         tuner = tune.Tuner(
             trainable,
             tune_config=tune.TuneConfig(search_alg=searcher, num_samples=cfg.trials,
@@ -353,7 +375,7 @@ def _write_summary(out_dir, cfg, trials, overrides, df, base, command, seconds, 
             else "accuracy on a stratified 20 % of the outer training utterances"
         ),
         "validation_speakers": overrides["test_speakers"],
-        "space": space_table(base.model).reset_index().to_dict(orient="records"),
+        "space": space_table(base.model, cfg.space).reset_index().to_dict(orient="records"),
         "command": command,
         "git": records.git_commit(),
         "finished": None if partial else records.now(),
@@ -362,7 +384,7 @@ def _write_summary(out_dir, cfg, trials, overrides, df, base, command, seconds, 
         "environment": records.hardware(),
         "trials": trials,
         "best": best,
-        "defaults": default_point(base.model),
+        "defaults": default_point(base.model, cfg.space),
         "final_command": final_command(base, best["params"]) if best else None,
     }
     records.write_json(Path(out_dir) / SEARCH_FILE, summary)
@@ -387,7 +409,7 @@ def search_command(cfg: SearchConfig, out_dir: str | Path) -> str:
 
     return config_command(RunConfig(**cfg.base), "search", options={
         "--trials": cfg.trials, "--algo": cfg.algo, "--validation-speakers": cfg.validation_speakers,
-        "--out": str(out_dir)})
+        "--space": cfg.space if cfg.space != "full" else None, "--out": str(out_dir)})
 
 
 def load_search(folder: str | Path) -> dict:

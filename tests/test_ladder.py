@@ -127,3 +127,19 @@ def test_the_stopping_table_reads_each_run(tmp_path):
     assert row["rise over the last 5 epochs"] == 0.0 and row["test acc. %"] == 60.0
     axes = plots.runs_curves({"a": records.load_record(folder / "03-08" / "model-seed0")})
     assert axes[0].get_ylabel() == "accuracy (%)"
+
+
+def test_penalty_table_pairs_the_searched_penalties_with_the_rung_without(ladder):
+    table, vs = results.penalty_table(ladder)
+    assert table.empty and vs is None  # not run yet
+    folder = results.ladder_folder(ladder, "si-l2") / PREREGISTERED
+    summary = _protocol(folder, [[acc + 5, acc + 6, acc + 4] for acc in (60, 70, 65, 75, 68)])
+    for i, fold in enumerate(summary["folds"]):
+        fold["seeds"][0]["searched"] = {"l2_weight": 10.0 ** -(i + 2), "l2_activity": 1e-6}
+    records.write_json(folder / "summary.json", summary)
+    table, vs = results.penalty_table(ladder)
+    assert list(table.index) == FOLDS and table["L2 on weights"].iloc[0] == pytest.approx(1e-2)
+    assert table["L2 on activity"].eq(1e-6).all()
+    without = results.ladder_runs(ladder)[PREREGISTERED]
+    expected = np.mean([f["accuracy"] for f in summary["folds"]]) - without["accuracy"]["mean"]
+    assert vs["mean"] == pytest.approx(expected, abs=0.05)

@@ -94,6 +94,25 @@ def test_base_config_is_kept_whole():
 
 
 @pytest.mark.slow
+def test_nested_l2_search_runs_once_per_fold_for_all_its_seeds(tmp_path):
+    out = tmp_path / "l2"
+    base = RunConfig(**{**QUICK, "dropout": 0.3})
+    summary = run_protocol("loso", base, out, only=["s03"], model_seeds=2, search_trials=2, search_space="l2",
+                           command="test")
+    assert summary["nested_search_space"] == "l2"
+    assert not (out / "s03" / "model-seed0" / "search").exists() and (out / "s03" / "search" / "search.json").exists()
+    assert len(list((out / "s03" / "search" / "trials").iterdir())) <= 2  # seed 1 reused seed 0's trials
+    found = json.loads((out / "s03" / "search" / "search.json").read_text())
+    assert found["config"]["space"] == "l2" and found["config"]["base"]["model_seed"] == 0
+    for k in (0, 1):
+        record = json.loads((out / "s03" / f"model-seed{k}" / "record.json").read_text())
+        assert record["nested_search"]["space"] == "l2" and record["split"]["model_seed"] == k
+        assert record["config"]["dropout"] == 0.3  # the recipe's fields stay; only the penalties were searched
+        assert record["config"]["l2_weight"] == found["best"]["params"]["l2_weight"]
+        assert record["config"]["l2_activity"] == found["best"]["params"]["l2_activity"]
+
+
+@pytest.mark.slow
 def test_nested_search_chooses_each_folds_hyperparameters_on_its_training_speakers(tmp_path):
     out = tmp_path / "nested"
     summary = run_protocol("loso", RunConfig(**QUICK), out, only=["s03"], search_trials=2, command="test")

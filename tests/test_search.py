@@ -51,6 +51,26 @@ def test_trial_ids_are_stable():
     assert a == S.trial_id({"learning_rate": 1e-3, "optimizer": "adam"}) and len(a) == 10
 
 
+def test_the_l2_space_tunes_only_the_two_penalties():
+    from hyperopt.pyll.stochastic import sample
+
+    assert list(S.space_table("2d", "l2").index) == ["l2_weight", "l2_activity"]
+    assert S.default_point("2d", "l2") == {"l2_weight": S.L2_RANGE[0], "l2_activity": S.L2_RANGE[0]}
+    for seed in range(10):
+        p = sample(S.space("2d", "l2"), rng=__import__("numpy").random.default_rng(seed))
+        assert set(p) == {"l2_weight", "l2_activity"}
+        assert all(S.L2_RANGE[0] <= v <= S.L2_RANGE[1] for v in p.values())
+    # every other field of a trial is the outer configuration's: here a recipe's dropout stays
+    base = RunConfig(**{**QUICK, "dropout": 0.3})
+    trial = __import__("dataclasses").replace(base, **S.clean_params(p))
+    assert trial.dropout == 0.3 and trial.l2_activity == p["l2_activity"]
+    assert "--space l2" in S.search_command(_cfg(space="l2"), "out")
+    with pytest.raises(ValueError, match="search space"):
+        _cfg(space="everything")
+    with pytest.raises(ValueError, match="search space"):
+        S.space("2d", "lr")
+
+
 def test_config_is_checked():
     with pytest.raises(ValueError, match="algo"):
         _cfg(algo="grid")

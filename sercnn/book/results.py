@@ -333,6 +333,33 @@ def ladder_table(results: str | Path, protocol: str = "si") -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("rung")
 
 
+def penalty_table(results: str | Path, rung: str | None = None) -> tuple[pd.DataFrame, dict | None]:
+    """The L2 penalties of section 5.2 on rung ``rung`` (default: the pre-registered one), each pair's values
+    chosen by a nested search on its training speakers (``results/ladder/si-l2/<rung>``, ``protocol
+    --search-trials 6 --search-space l2``, :mod:`sercnn.search`): per fold the values found and the accuracy
+    (mean over seeds), and the run paired with the rung without penalties (:func:`sercnn.stats.compare`, the
+    accuracy's interval), or ``(empty frame, None)`` where it has not been run.
+
+    Notebook: ``book/08_beyond.ipynb``.
+    """
+    from ..recipes import PREREGISTERED
+    from ..stats import compare, finished_summary
+
+    rung = rung or PREREGISTERED
+    folder = Path(results) / LADDER_FOLDER / "si-l2" / rung
+    summary = finished_summary(folder)
+    if summary is None:
+        return pd.DataFrame(), None
+    rows = []
+    for f in summary["folds"]:
+        searched = (f.get("seeds") or [f])[0].get("searched") or {}
+        rows.append({"fold": f["fold"], "L2 on weights": searched.get("l2_weight"),
+                     "L2 on activity": searched.get("l2_activity"), "accuracy %": round(f["accuracy"], 2)})
+    without = ladder_folder(results, "si") / rung
+    c = compare(folder, without)["accuracy"] if finished_summary(without) is not None else None
+    return pd.DataFrame(rows).set_index("fold"), c
+
+
 def ladder_intervals(results: str | Path, protocol: str = "si", metric: str = "accuracy") -> pd.DataFrame:
     """Per rung and per baseline that has been run: the mean over folds of ``metric`` with its 95 % bootstrap
     interval over folds (the error bars and bands of the ladder figure), and for rungs the ensemble's mean."""
