@@ -143,3 +143,16 @@ def test_penalty_table_pairs_the_searched_penalties_with_the_rung_without(ladder
     without = results.ladder_runs(ladder)[PREREGISTERED]
     expected = np.mean([f["accuracy"] for f in summary["folds"]]) - without["accuracy"]["mean"]
     assert vs["mean"] == pytest.approx(expected, abs=0.05)
+
+
+def test_ensemble_against_a_baseline(ladder):
+    si = results.ladder_folder(ladder)
+    c = results.ensemble_against(si / PREREGISTERED, si / "svm-compare-speaker")
+    pre = results.ladder_runs(ladder)[PREREGISTERED]
+    expected = np.mean([f["ensemble"]["accuracy"] for f in pre["folds"]]) - \
+        np.mean([f["accuracy"] for f in results.ladder_runs(ladder)["svm-compare-speaker"]["folds"]])
+    assert c["mean"] == pytest.approx(expected) and c["n"] == len(FOLDS)
+    with pytest.raises(ValueError, match="no ensemble"):
+        results.ensemble_against(si / "svm-compare-speaker", si / PREREGISTERED)
+    with pytest.raises(ValueError, match="not a finished protocol folder"):
+        results.ensemble_against(si / PREREGISTERED, si / "nothing")
