@@ -91,8 +91,9 @@ def run_fold(kind: str, config: dict, run_dir: str, command: str, search_trials:
     once per fold, with model seed 0, into ``<fold>/search``, and every seed trains what it found.
     """
     done = finished_fold(run_dir, config)
-    if done is not None and search_trials and done.get("nested_search", {}).get("space", "full") != search_space:
-        done = None  # searched over another space: not this run
+    if done is not None and search_trials and ("nested_search" not in done
+                                               or done["nested_search"].get("space", "full") != search_space):
+        done = None  # not searched, or searched over another space: not this run
     if done is not None:
         return fold_summary(done)
     on_epoch_end = _epoch_lines(config, label) if progress == "lines" and kind == "network" else None

@@ -208,3 +208,18 @@ def test_a_record_from_before_a_field_existed_is_still_a_finished_fold(tmp_path)
     assert "mixup" not in __import__("json").loads((tmp_path / records.RECORD_NAME).read_text())["config"]
     assert finished_fold(tmp_path, cfg) is not None
     assert finished_fold(tmp_path, {**cfg, "mixup": 0.2}) is None
+
+
+def test_a_searched_run_does_not_take_a_plain_or_other_space_fold_as_finished(tmp_path, monkeypatch):
+    from sercnn import protocol
+
+    calls = []
+    monkeypatch.setattr(protocol, "_searched_fold", lambda *a, **k: calls.append(a[4]) or {"searched": a[4]})
+    monkeypatch.setattr(protocol, "fold_summary", lambda record: record)
+    for done, expect_search in (({"run": "plain"}, True),
+                                ({"run": "full", "nested_search": {"space": "full"}}, True),
+                                ({"run": "l2", "nested_search": {"space": "l2"}}, False)):
+        monkeypatch.setattr(protocol, "finished_fold", lambda run_dir, config, done=done: done)
+        out = protocol.run_fold("network", {}, str(tmp_path), "test", search_trials=2, search_space="l2")
+        assert (out == {"searched": "l2"}) == expect_search
+    assert calls == ["l2", "l2"]
