@@ -90,10 +90,7 @@ def run_fold(kind: str, config: dict, run_dir: str, command: str, search_trials:
     anything. ``search_space``: what it tunes (:data:`sercnn.search.SPACES`). With model seeds the search runs
     once per fold, with model seed 0, into ``<fold>/search``, and every seed trains what it found.
     """
-    done = finished_fold(run_dir, config)
-    if done is not None and search_trials and ("nested_search" not in done
-                                               or done["nested_search"].get("space", "full") != search_space):
-        done = None  # not searched, or searched over another space: not this run
+    done = finished_fold(run_dir, config, search_space if search_trials else None)
     if done is not None:
         return fold_summary(done)
     on_epoch_end = _epoch_lines(config, label) if progress == "lines" and kind == "network" else None
@@ -114,13 +111,17 @@ def run_fold(kind: str, config: dict, run_dir: str, command: str, search_trials:
     return fold_summary(record)
 
 
-def finished_fold(run_dir: str | Path, config: dict) -> dict | None:
+def finished_fold(run_dir: str | Path, config: dict, searched: str | None = None) -> dict | None:
     """The record of a finished fold of this configuration in ``run_dir`` (a searched fold: of this base
-    configuration), else None."""
+    configuration), else None. ``searched``: the space of the run's nested search (None: not searched); a
+    fold searched over another space, or searched where this run is not (or the reverse), is not this run's."""
     path = Path(run_dir) / records.RECORD_NAME
     if not path.exists():
         return None
     record = records.load_record(path)
+    nested = record.get("nested_search")
+    if (nested.get("space", "full") if nested else None) != searched:
+        return None
     # a field added to the package after the record was written is missing from it: it ran with the default
     recorded = {**config_defaults(record["kind"]), **record.get("fold_config", record.get("config"))}
     return record if recorded == json.loads(json.dumps(config)) else None
@@ -294,7 +295,8 @@ def run_protocol(
     if search_trials and kind != "network":
         raise ValueError("a nested search tunes the networks; the baseline chooses its C inside each fold already")
     runs = fold_jobs(todo, out_dir, model_seeds)
-    kept = _kept_summary(out_dir, base, runs, complete=not only)
+    searched = search_space if search_trials else None
+    kept = _kept_summary(out_dir, base, runs, complete=not only, searched=searched)
     if kept is not None:  # everything had finished: keep the summary (and its wall time) of the run that did it
         return kept
     labels = [_run_label(name, cfg, model_seeds) for name, cfg, _ in runs]
@@ -310,7 +312,7 @@ def run_protocol(
         # with --only: the protocol's other runs that finished before, into the summary
         record = done.get(str(run_dir))
         if record is None:
-            finished = finished_fold(run_dir, dataclasses.asdict(cfg))
+            finished = finished_fold(run_dir, dataclasses.asdict(cfg), searched)
             record = fold_summary(finished) if finished is not None else None
         if record is not None:
             by_fold.setdefault(name, []).append(record)
@@ -362,7 +364,7 @@ def protocol_command(protocol: Protocol, base, out_dir: str | Path, *, seeds: Se
         "--search-space": search_space if search_trials and search_space != "full" else None, "--out": str(out_dir)})
 
 
-def _kept_summary(out_dir: Path, base, runs: list, complete: bool) -> dict | None:
+def _kept_summary(out_dir: Path, base, runs: list, complete: bool, searched: str | None = None) -> dict | None:
     """The existing complete summary of ``out_dir`` when it is of the same base configuration and every run
     has finished, so that re-running a finished protocol rewrites nothing; else None."""
     path = out_dir / SUMMARY_NAME
@@ -372,7 +374,7 @@ def _kept_summary(out_dir: Path, base, runs: list, complete: bool) -> dict | Non
     same = summary.get("base_config") == json.loads(json.dumps(dataclasses.asdict(base)))
     if not (same and summary.get("complete")):
         return None
-    if any(finished_fold(run_dir, dataclasses.asdict(cfg)) is None for _, cfg, run_dir in runs):
+    if any(finished_fold(run_dir, dataclasses.asdict(cfg), searched) is None for _, cfg, run_dir in runs):
         return None
     return summary
 

@@ -210,16 +210,20 @@ def test_a_record_from_before_a_field_existed_is_still_a_finished_fold(tmp_path)
     assert finished_fold(tmp_path, {**cfg, "mixup": 0.2}) is None
 
 
-def test_a_searched_run_does_not_take_a_plain_or_other_space_fold_as_finished(tmp_path, monkeypatch):
-    from sercnn import protocol
+def test_a_searched_run_does_not_take_a_plain_or_other_space_fold_as_finished(tmp_path):
+    from records_fixture import make_record
 
-    calls = []
-    monkeypatch.setattr(protocol, "_searched_fold", lambda *a, **k: calls.append(a[4]) or {"searched": a[4]})
-    monkeypatch.setattr(protocol, "fold_summary", lambda record: record)
-    for done, expect_search in (({"run": "plain"}, True),
-                                ({"run": "full", "nested_search": {"space": "full"}}, True),
-                                ({"run": "l2", "nested_search": {"space": "l2"}}, False)):
-        monkeypatch.setattr(protocol, "finished_fold", lambda run_dir, config, done=done: done)
-        out = protocol.run_fold("network", {}, str(tmp_path), "test", search_trials=2, search_space="l2")
-        assert (out == {"searched": "l2"}) == expect_search
-    assert calls == ["l2", "l2"]
+    from sercnn import records
+    from sercnn.config import config_defaults
+    from sercnn.protocol import finished_fold
+
+    cfg = config_defaults("network")
+    # a record without a nested search is a plain run's; one searched before spaces existed searched the full space
+    search = {"trials": 2, "validation_speakers": ["s01", "s02"], "objective": "accuracy", "wall_seconds": 1.0,
+              "best": {"params": {}, "accuracy": 50.0}}
+    for nested, accepted_by in ((None, [None]), (search, ["full"]), ({**search, "space": "full"}, ["full"]),
+                                ({**search, "space": "l2"}, ["l2"])):
+        records.write_record(tmp_path, make_record(config=cfg, **({"nested_search": nested} if nested else {})))
+        for searched in (None, "full", "l2"):
+            found = finished_fold(tmp_path, cfg, searched)
+            assert (found is not None) == (searched in accepted_by), (nested, searched)
