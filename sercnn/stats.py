@@ -105,18 +105,14 @@ def _seed_of(record: dict) -> int:
     return int(record["split"]["model_seed"])
 
 
-def compare(a: str | Path, b: str | Path, *, confidence: float = CONFIDENCE, seed: int = 0) -> dict:
-    """Pair protocol runs ``a`` and ``b`` fold by fold (seed by seed where both have the same seeds) and give,
-    for accuracy and UAR, the mean difference A - B with its confidence interval, the Wilcoxon p, and a
-    verdict. Refuses runs whose folds or test utterances differ, naming the difference.
-
-    Returns ``{"a", "b", "folds": DataFrame-ready rows, "accuracy": interval, "uar": interval, ...}``.
-    """
+def paired_folds(a: str | Path, b: str | Path) -> tuple[dict[str, list[dict]], dict[str, list[dict]]]:
+    """The finished runs of protocol folders ``a`` and ``b`` by fold (:func:`fold_runs`), after checking that
+    they can be paired: the same folds, each with a finished run, tested on the same utterances. Raises
+    ``ValueError`` naming the first difference. The one check :func:`compare` and :func:`ensemble_against` share."""
     runs_a, runs_b = fold_runs(a), fold_runs(b)
     if set(runs_a) != set(runs_b):
         raise ValueError(f"{a} and {b} have different folds: only in A {sorted(set(runs_a) - set(runs_b))}, "
                          f"only in B {sorted(set(runs_b) - set(runs_a))}")
-    rows = []
     for fold in runs_a:
         ra, rb = runs_a[fold], runs_b[fold]
         if not ra or not rb:
@@ -126,9 +122,24 @@ def compare(a: str | Path, b: str | Path, *, confidence: float = CONFIDENCE, see
             only = sorted(set(ta) ^ set(tb))
             raise ValueError(f"fold {fold}: the test utterances differ ({len(ta)} in A, {len(tb)} in B; "
                              f"e.g. {only[:3]} in one only)")
+    return runs_a, runs_b
+
+
+def compare(a: str | Path, b: str | Path, *, confidence: float = CONFIDENCE, seed: int = 0) -> dict:
+    """Pair protocol runs ``a`` and ``b`` fold by fold (seed by seed where both have the same seeds) and give,
+    for accuracy and UAR, the mean difference A - B with its confidence interval, the Wilcoxon p, and a
+    verdict. Refuses runs whose folds or test utterances differ, naming the difference (:func:`paired_folds`).
+
+    Returns ``{"a", "b", "folds": DataFrame-ready rows, "accuracy": interval, "uar": interval, ...}``.
+    """
+    runs_a, runs_b = paired_folds(a, b)
+    rows = []
+    for fold in runs_a:
+        ra, rb = runs_a[fold], runs_b[fold]
         seeds_a, seeds_b = [_seed_of(r) for r in ra], [_seed_of(r) for r in rb]
         paired_seeds = seeds_a == seeds_b and len(ra) > 1
-        row = {"fold": fold, "test speakers": " ".join(ra[0]["split"]["test_speakers"]), "n_test": len(ta),
+        row = {"fold": fold, "test speakers": " ".join(ra[0]["split"]["test_speakers"]),
+               "n_test": len(ra[0]["split"]["test_utterances"]),
                "seeds A": len(ra), "seeds B": len(rb), "paired by seed": paired_seeds}
         for m in METRICS:
             va = np.array([r["metrics"]["test"][m] for r in ra])
@@ -141,6 +152,26 @@ def compare(a: str | Path, b: str | Path, *, confidence: float = CONFIDENCE, see
         interval = paired_interval([r[f"{m} difference"] for r in rows], confidence, seed=seed)
         out[m] = {**interval, "verdict": verdict(interval, "A", "B")}
     return out
+
+
+def ensemble_against(a: str | Path, b: str | Path, metric: str = "accuracy", *,
+                     confidence: float = CONFIDENCE, seed: int = 0) -> dict:
+    """The ensemble of protocol run ``a``'s seeds (its averaged probabilities, per fold, from its summary) paired
+    fold by fold with run ``b``'s figure (its mean over seeds): the mean difference with its interval
+    (:func:`paired_interval`). Raises ``ValueError`` when either is unfinished, ``a`` has no ensemble, or the
+    folds or test utterances differ (:func:`paired_folds`).
+
+    Notebook: ``book/08_beyond.ipynb``.
+    """
+    sa, sb = finished_summary(a), finished_summary(b)
+    if sa is None or sb is None:
+        raise ValueError(f"{a if sa is None else b}: not a finished protocol folder")
+    if any("ensemble" not in f for f in sa["folds"]):
+        raise ValueError(f"{a}: no ensemble per fold (one seed, or records without probabilities)")
+    paired_folds(a, b)
+    ens = {f["fold"]: f["ensemble"][metric] for f in sa["folds"]}
+    other = {f["fold"]: f[metric] for f in sb["folds"]}
+    return paired_interval([ens[k] - other[k] for k in sorted(ens)], confidence, seed=seed)
 
 
 def comparison_frame(result: dict) -> pd.DataFrame:

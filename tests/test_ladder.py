@@ -12,7 +12,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from records_fixture import make_record  # noqa: E402
 
-from sercnn import records  # noqa: E402
+from sercnn import records, stats  # noqa: E402
 from sercnn.book import plots, results  # noqa: E402
 from sercnn.protocol import combine_seeds, summarise  # noqa: E402
 from sercnn.recipes import LADDER, PREREGISTERED  # noqa: E402
@@ -147,12 +147,12 @@ def test_penalty_table_pairs_the_searched_penalties_with_the_rung_without(ladder
 
 def test_ensemble_against_a_baseline(ladder):
     si = results.ladder_folder(ladder)
-    c = results.ensemble_against(si / PREREGISTERED, si / "svm-compare-speaker")
+    c = stats.ensemble_against(si / PREREGISTERED, si / "svm-compare-speaker")
     pre = results.ladder_runs(ladder)[PREREGISTERED]
     expected = np.mean([f["ensemble"]["accuracy"] for f in pre["folds"]]) - \
         np.mean([f["accuracy"] for f in results.ladder_runs(ladder)["svm-compare-speaker"]["folds"]])
     assert c["mean"] == pytest.approx(expected) and c["n"] == len(FOLDS)
     with pytest.raises(ValueError, match="no ensemble"):
-        results.ensemble_against(si / "svm-compare-speaker", si / PREREGISTERED)
+        stats.ensemble_against(si / "svm-compare-speaker", si / PREREGISTERED)
     with pytest.raises(ValueError, match="not a finished protocol folder"):
-        results.ensemble_against(si / PREREGISTERED, si / "nothing")
+        stats.ensemble_against(si / PREREGISTERED, si / "nothing")

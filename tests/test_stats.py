@@ -11,7 +11,8 @@ from records_fixture import make_record
 from scipy import stats as sps
 
 from sercnn import records
-from sercnn.stats import compare, describe, finished_summary, fold_runs, format_comparison, paired_interval, verdict
+from sercnn.stats import (compare, describe, ensemble_against, finished_summary, fold_runs, format_comparison,
+                          paired_interval, verdict)
 
 
 def test_interval_is_scipys_bootstrap_and_wilcoxon():
@@ -116,6 +117,24 @@ def test_compare_refuses_other_folds_or_other_test_utterances(tmp_path):
         compare(a, other_test)
     with pytest.raises(FileNotFoundError, match="not a protocol folder"):
         compare(a, tmp_path / "nothing")
+
+
+def test_ensemble_against_pairs_the_ensemble_and_refuses_other_test_utterances(tmp_path):
+    a = _protocol(tmp_path / "a", {"01-02": [(70, 60), (72, 62)], "03-04": [(80, 75), (76, 71)]})
+    s = json.loads((a / "summary.json").read_text())
+    for f, ens in zip(s["folds"], (75.0, 81.0)):
+        f.update(accuracy=71.0, ensemble={"accuracy": ens})
+    (a / "summary.json").write_text(json.dumps(s))
+    b = _protocol(tmp_path / "b", {"01-02": [(60, 50)], "03-04": [(70, 70)]}, seeds=False)
+    s = json.loads((b / "summary.json").read_text())
+    for f, acc in zip(s["folds"], (60.0, 70.0)):
+        f["accuracy"] = acc
+    (b / "summary.json").write_text(json.dumps(s))
+    assert ensemble_against(a, b)["mean"] == pytest.approx(13.0)
+    other_test = _protocol(tmp_path / "c", {"01-02": [(70, 60)], "03-04": [(80, 75)]},
+                           tests={"03-04": ["03-04-u0", "03-04-u1", "03-04-u2", "elsewhere"]})
+    with pytest.raises(ValueError, match="fold 03-04: the test utterances differ"):
+        ensemble_against(a, other_test)
 
 
 def test_compare_command_line(tmp_path, capsys):

@@ -397,27 +397,6 @@ def against_baselines(results: str | Path, rung: str, protocol: str = "si") -> p
     return pd.DataFrame(rows).set_index("baseline") if rows else pd.DataFrame(rows)
 
 
-def ensemble_against(a: str | Path, b: str | Path, metric: str = "accuracy") -> dict:
-    """The ensemble of protocol run ``a``'s seeds (its averaged probabilities, per fold) paired fold by fold with
-    run ``b``'s figure (its mean over seeds): the mean difference with its 95 % interval
-    (:func:`sercnn.stats.paired_interval`). Raises ``ValueError`` when ``a`` has no ensemble or the folds differ.
-
-    Notebook: ``book/08_beyond.ipynb``.
-    """
-    from ..stats import finished_summary, paired_interval
-
-    sa, sb = finished_summary(a), finished_summary(b)
-    if sa is None or sb is None:
-        raise ValueError(f"{a if sa is None else b}: not a finished protocol folder")
-    if any("ensemble" not in f for f in sa["folds"]):
-        raise ValueError(f"{a}: no ensemble per fold (one seed, or records without probabilities)")
-    ens = {f["fold"]: f["ensemble"][metric] for f in sa["folds"]}
-    other = {f["fold"]: f[metric] for f in sb["folds"]}
-    if set(ens) != set(other):
-        raise ValueError(f"{a} and {b} have different folds: {sorted(set(ens) ^ set(other))}")
-    return paired_interval([ens[k] - other[k] for k in sorted(ens)])
-
-
 def ladder_provenance(results: str | Path, protocol: str = "si") -> pd.DataFrame:
     """One compact row per protocol run of the ladder: the command, the commit, the seeds, the wall time and the
     hardware, from its summary."""
