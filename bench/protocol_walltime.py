@@ -5,7 +5,9 @@
     python bench/protocol_walltime.py --run speaker-independent --model svm-compare   # time one now
 
 Each summary records the wall time of its whole protocol (all folds, features and evaluation included), the
-engine and the hardware; this prints them side by side, with the time per fold. Compare rows measured on the
+engine and the hardware; this prints them side by side, with the time per fold. "wall min" times only the
+command that wrote the summary (a protocol resumed after an interruption shows the last part); "training min"
+adds up every run's own fitting time, whichever command ran it. Compare rows measured on the
 same machine: the shared machines this project runs on are noisy.
 """
 
@@ -20,6 +22,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sercnn.book.results import training_minutes  # noqa: E402
 
 
 def committed(results: Path) -> list[dict]:
@@ -33,6 +38,7 @@ def committed(results: Path) -> list[dict]:
             "protocol run": str(path.parent.relative_to(results)), "folds": len(s["folds"]), "seeds": seeds,
             "wall min": round(s["wall_seconds"] / 60, 1),
             "min per run": round(s["wall_seconds"] / 60 / max(1, len(s["folds"]) * seeds), 2),
+            "training min": training_minutes(s),
             "engine": f"{s['engine']['name']} x{s['engine']['parallel']}",
             "machine": f"{env.get('cpu')}, {env.get('cpu_count')} cores, {env.get('memory_gib')} GiB, "
                        f"{env.get('keras_backend')}, accelerators {', '.join(env.get('accelerators') or ['none'])}",

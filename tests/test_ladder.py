@@ -102,8 +102,21 @@ def test_targets_and_provenance(ladder):
     assert targets.iloc[2]["reached"] == "not run yet"  # 1D
     prov = results.ladder_provenance(ladder)
     assert prov.loc["paper", "seeds"] == 3 and prov.loc["svm-compare-train", "seeds"] == 1
+    paper = results.ladder_runs(ladder)["paper"]
+    assert prov.loc["paper", "training (min)"] == results.training_minutes(paper) > 0
+    assert "cores" in prov.loc["paper", "hardware"] and "runs:" not in prov.loc["paper", "hardware"]
     seeds = results.seed_table(results.ladder_runs(ladder)["time"])
     assert list(seeds.columns[:3]) == ["seed 0 %", "seed 1 %", "seed 2 %"] and "ensemble %" in seeds
+
+
+def test_run_machines_names_each_machine_of_a_resumed_protocol(ladder):
+    folder = results.ladder_folder(ladder) / "time"
+    path = sorted(folder.glob("*/model-seed*/record.json"))[0]
+    record = records.load_record(path)
+    record["environment"] = {**record["environment"], "cpu": "Another CPU"}
+    records.write_json(path, record)
+    text = results.run_machines(folder)
+    assert text.startswith("14 runs: ") and "1 run: Another CPU" in text
 
 
 def test_an_unfinished_rung_is_left_out(ladder):

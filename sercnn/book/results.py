@@ -397,15 +397,39 @@ def against_baselines(results: str | Path, rung: str, protocol: str = "si") -> p
     return pd.DataFrame(rows).set_index("baseline") if rows else pd.DataFrame(rows)
 
 
+def training_minutes(summary: dict) -> float:
+    """Minutes every run of a protocol spent fitting (:func:`sercnn.records.train_seconds`, summed over folds and
+    seeds). Unlike the summary's ``wall_seconds``, which times only the command that wrote it, this counts the runs
+    that earlier, interrupted commands finished and a resumed one kept."""
+    runs = [r for f in summary["folds"] for r in (f.get("seeds") or [f])]
+    return round(sum(r.get("train_seconds") or 0.0 for r in runs) / 60, 1)
+
+
+def run_machines(protocol_dir: str | Path) -> str:
+    """The distinct machines the runs of a protocol folder ran on, from their own records (a resumed protocol
+    can span machines; its summary names only the last command's), with the number of runs on each."""
+    from collections import Counter
+
+    from ..stats import fold_runs
+
+    counts = Counter(records.hardware_text(r["environment"]) for runs in fold_runs(protocol_dir).values()
+                     for r in runs)
+    if len(counts) == 1:
+        return next(iter(counts))
+    return "; ".join(f"{n} run{'s' * (n != 1)}: {hw}" for hw, n in counts.most_common())
+
+
 def ladder_provenance(results: str | Path, protocol: str = "si") -> pd.DataFrame:
-    """One compact row per protocol run of the ladder: the command, the commit, the seeds, the wall time and the
-    hardware, from its summary."""
+    """One compact row per protocol run of the ladder: the command, the commit, the seeds, the minutes its runs
+    trained (:func:`training_minutes`), the wall time of the command that wrote the summary, and the machines
+    its runs ran on (:func:`run_machines`)."""
     rows = []
+    folder = ladder_folder(results, protocol)
     for name, s in ladder_runs(results, protocol).items():
-        env = s["environment"]
         rows.append({"run": name, "command": s["command"], "commit": records.code_version(s["git"])[1],
-                     "seeds": s.get("n_seeds", 1), "wall time (min)": round(s["wall_seconds"] / 60, 1),
-                     "hardware": records.hardware_text(env)})
+                     "seeds": s.get("n_seeds", 1), "training (min)": training_minutes(s),
+                     "last command's wall time (min)": round(s["wall_seconds"] / 60, 1),
+                     "hardware": run_machines(folder / name)})
     return pd.DataFrame(rows).set_index("run") if rows else pd.DataFrame(rows)
 
 
