@@ -174,6 +174,20 @@ def ensemble_against(a: str | Path, b: str | Path, metric: str = "accuracy", *,
     return paired_interval([ens[k] - other[k] for k in sorted(ens)], confidence, seed=seed)
 
 
+def ensemble_gain(protocol_dir: str | Path, metric: str = "accuracy", *, confidence: float = CONFIDENCE,
+                  seed: int = 0) -> dict:
+    """What averaging the seeds' probabilities adds to one protocol run: per fold, its ensemble's figure minus the
+    mean of its seeds' figures, and the mean of those differences with its interval (:func:`paired_interval`).
+    The seeds' runs exist already, so this rung costs no training. Raises ``ValueError`` when the folder is
+    unfinished or has no ensemble (one seed, or records without probabilities)."""
+    summary = finished_summary(protocol_dir)
+    if summary is None:
+        raise ValueError(f"{protocol_dir}: not a finished protocol folder")
+    if any("ensemble" not in f for f in summary["folds"]):
+        raise ValueError(f"{protocol_dir}: no ensemble per fold (one seed, or records without probabilities)")
+    return paired_interval([f["ensemble"][metric] - f[metric] for f in summary["folds"]], confidence, seed=seed)
+
+
 def comparison_frame(result: dict) -> pd.DataFrame:
     """The per-fold table of :func:`compare` (accuracy and UAR of A and B, their difference)."""
     cols = ["test speakers", "n_test", "seeds A", "seeds B", "accuracy A", "accuracy B", "accuracy difference",

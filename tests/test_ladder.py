@@ -105,6 +105,10 @@ def test_targets_and_provenance(ladder):
     paper = results.ladder_runs(ladder)["paper"]
     assert prov.loc["paper", "training (min)"] == results.training_minutes(paper) > 0
     assert "cores" in prov.loc["paper", "hardware"] and "runs:" not in prov.loc["paper", "hardware"]
+    table = results.ladder_table(ladder)
+    time = results.ladder_runs(ladder)["time"]
+    gain = np.mean([f["ensemble"]["accuracy"] - f["accuracy"] for f in time["folds"]])
+    assert table.loc["time", "ensemble vs its seeds"].startswith(f"{gain:+.1f} [")
     seeds = results.seed_table(results.ladder_runs(ladder)["time"])
     assert list(seeds.columns[:3]) == ["seed 0 %", "seed 1 %", "seed 2 %"] and "ensemble %" in seeds
 

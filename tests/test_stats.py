@@ -11,8 +11,8 @@ from records_fixture import make_record
 from scipy import stats as sps
 
 from sercnn import records
-from sercnn.stats import (compare, describe, ensemble_against, finished_summary, fold_runs, format_comparison,
-                          paired_interval, verdict)
+from sercnn.stats import (compare, describe, ensemble_against, ensemble_gain, finished_summary, fold_runs,
+                          format_comparison, paired_interval, verdict)
 
 
 def test_interval_is_scipys_bootstrap_and_wilcoxon():
@@ -135,6 +135,20 @@ def test_ensemble_against_pairs_the_ensemble_and_refuses_other_test_utterances(t
                            tests={"03-04": ["03-04-u0", "03-04-u1", "03-04-u2", "elsewhere"]})
     with pytest.raises(ValueError, match="fold 03-04: the test utterances differ"):
         ensemble_against(a, other_test)
+
+
+def test_ensemble_gain_pairs_each_folds_ensemble_with_its_seeds_mean(tmp_path):
+    a = _protocol(tmp_path / "a", {"01-02": [(70, 60), (72, 62)], "03-04": [(80, 75), (76, 71)]})
+    with pytest.raises(ValueError, match="no ensemble"):
+        ensemble_gain(a)
+    s = json.loads((a / "summary.json").read_text())
+    for f, (mean, ens) in zip(s["folds"], ((71.0, 75.0), (78.0, 79.0))):
+        f.update(accuracy=mean, ensemble={"accuracy": ens})
+    (a / "summary.json").write_text(json.dumps(s))
+    gain = ensemble_gain(a)
+    assert gain["mean"] == pytest.approx(2.5) and gain["n"] == 2
+    with pytest.raises(ValueError, match="not a finished protocol folder"):
+        ensemble_gain(tmp_path / "nothing")
 
 
 def test_compare_command_line(tmp_path, capsys):

@@ -299,11 +299,12 @@ def _interval_text(i: dict) -> str:
 
 def ladder_table(results: str | Path, protocol: str = "si") -> pd.DataFrame:
     """One row per rung of :data:`sercnn.recipes.LADDER`: its change, accuracy and UAR (mean ± sd over folds of
-    the mean over seeds), the seed-to-seed sd, the seeds' ensemble, and the paired comparison with the rung
-    below (:func:`sercnn.stats.compare`: mean difference and 95 % CI in points, and the verdict: helps, within
-    noise, hurts). Rungs not run yet say so."""
+    the mean over seeds), the seed-to-seed sd, the seeds' ensemble and what it adds to their mean
+    (:func:`sercnn.stats.ensemble_gain`, the issue's last rung, read from every rung's own seeds), and the paired
+    comparison with the rung below (:func:`sercnn.stats.compare`: mean difference and 95 % CI in points, and the
+    verdict: helps, within noise, hurts). Rungs not run yet say so."""
     from ..recipes import LADDER
-    from ..stats import compare
+    from ..stats import compare, ensemble_gain
 
     folder = ladder_folder(results, protocol)
     runs = ladder_runs(results, protocol)
@@ -317,7 +318,9 @@ def ladder_table(results: str | Path, protocol: str = "si") -> pd.DataFrame:
         row.update({"folds": len(s["folds"]), "seeds": s.get("n_seeds", 1),
                     "accuracy %": _pm(s["accuracy"]), "UAR %": _pm(s["uar"]),
                     "seed-to-seed sd": s.get("seed_sd", {}).get("accuracy"),
-                    "ensemble accuracy %": _pm(s["ensemble"]["accuracy"]) if "ensemble" in s else None})
+                    "ensemble accuracy %": _pm(s["ensemble"]["accuracy"]) if "ensemble" in s else None,
+                    "ensemble vs its seeds": _interval_text(ensemble_gain(folder / rung.name))
+                    if "ensemble" in s else None})
         below = LADDER[i - 1].name if i else None
         if below in runs:
             c = compare(folder / rung.name, folder / below)
