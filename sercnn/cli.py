@@ -112,8 +112,9 @@ def _add_run_options(t: argparse.ArgumentParser, *, split: bool = True, models: 
                    "with its own statistics (uses the test speakers' unlabelled audio; said in the record) "
                    "(default: %(default)s)")
     g.add_argument("--recipe", default=None,
-                   help="a named configuration (sercnn.recipes: paper, or a rung of the ladder: time, "
-                   "speaker-norm, val-speakers, dropout, specaugment); options given explicitly override it")
+                   help="a named configuration (sercnn.recipes: paper, a rung of the ladder: time, speaker-norm, "
+                   "val-speakers, dropout, specaugment, mixup; or best, the ladder's best); options given "
+                   "explicitly override it")
     g = t.add_argument_group("training (defaults and their sources: sercnn.training, sercnn.models)")
     g.add_argument("--epochs", type=int, default=d.epochs, help="most epochs (default: %(default)s)")
     g.add_argument("--batch-size", type=int, default=d.batch_size, help="mini-batch size (default: %(default)s)")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from sercnn.experiment import RunConfig
-from sercnn.recipes import LADDER, PAPER, RECIPES, TIME_POOLS, apply, cumulative, rung_table
+from sercnn.recipes import BEST_RUNG, LADDER, PAPER, RECIPES, TIME_POOLS, apply, cumulative, rung_table
 
 
 def test_the_paper_recipe_is_the_paper_as_printed():
@@ -19,7 +19,7 @@ def test_the_paper_recipe_is_the_paper_as_printed():
 
 def test_each_rung_adds_one_change_to_the_rung_below():
     names = [r.name for r in LADDER]
-    assert names[:3] == ["paper", "time", "speaker-norm"] and set(names) == set(RECIPES)
+    assert names[:3] == ["paper", "time", "speaker-norm"] and set(names) | {"best"} == set(RECIPES)
     for below, rung in zip(names, names[1:]):
         changed = {k for k, v in cumulative(rung).items() if cumulative(below).get(k) != v}
         assert changed == set(RECIPES[rung].fields), rung
@@ -27,6 +27,28 @@ def test_each_rung_adds_one_change_to_the_rung_below():
     top = apply(RunConfig(), names[-1])
     assert top.pools == TIME_POOLS and top.normalise == "speaker" and top.seconds == 2.0
     assert [row["rung"] for row in rung_table()] == names
+
+
+def test_best_is_the_rung_the_rule_keeps_and_says_so_in_the_records():
+    """``best`` stops at the last rung whose verdict was "helps": rebuilt from the committed ladder records."""
+    from pathlib import Path
+
+    from sercnn.book import results
+
+    assert cumulative("best") == cumulative(BEST_RUNG) and RECIPES["best"].change
+    root = Path(__file__).resolve().parents[1] / "results"
+    table = results.ladder_table(root)
+    if table.loc[LADDER[-1].name, "accuracy %"] == "not run yet":
+        pytest.skip("the ladder's records are not all here")
+    names = [r.name for r in LADDER]
+    after = names[names.index(BEST_RUNG) + 1:]
+    assert table.loc[BEST_RUNG, "verdict"] == "helps"
+    assert all(table.loc[r, "verdict"] != "helps" for r in after)
+    argv = ["train", "--recipe", "best", "--corpus", "synthetic"]
+    from sercnn.cli import _config_from, _parser
+
+    cfg = _config_from(_parser().parse_args(argv), argv=argv)
+    assert cfg.normalise == "speaker" and cfg.pools == TIME_POOLS and cfg.dropout == 0.0
 
 
 def test_explicit_options_win_over_the_recipe():
