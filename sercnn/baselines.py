@@ -37,9 +37,12 @@ def make_classifier(c: float = 1e-2, seed: int = 0):
     return make_pipeline(StandardScaler(), LinearSVC(C=c, max_iter=20000, random_state=seed))
 
 
-def fit(x: np.ndarray, y: np.ndarray, groups: np.ndarray | None, c_grid=C_GRID, seed: int = 0):
+def fit(x: np.ndarray, y: np.ndarray, groups: np.ndarray | None, c_grid=C_GRID, seed: int = 0,
+        n_jobs: int | None = None):
     """The pipeline refitted on all of ``x`` with the ``C`` that scored best (mean accuracy) in a
-    cross-validation on ``x`` alone: grouped by ``groups`` (speakers) where given, else stratified."""
+    cross-validation on ``x`` alone: grouped by ``groups`` (speakers) where given, else stratified. The grid's
+    fits run in ``n_jobs`` processes (``--jobs``; None: one); each fit is seeded, so the choice and the model do
+    not depend on it (``bench/baseline_fit.py`` times it)."""
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.model_selection import GridSearchCV, GroupKFold, StratifiedKFold
 
@@ -49,7 +52,8 @@ def fit(x: np.ndarray, y: np.ndarray, groups: np.ndarray | None, c_grid=C_GRID, 
     else:
         groups = None
         cv = StratifiedKFold(n_splits=min(INNER_FOLDS, int(np.bincount(y).min())), shuffle=True, random_state=seed)
-    search = GridSearchCV(make_classifier(seed=seed), {"linearsvc__C": list(c_grid)}, cv=cv, scoring="accuracy")
+    search = GridSearchCV(make_classifier(seed=seed), {"linearsvc__C": list(c_grid)}, cv=cv, scoring="accuracy",
+                          n_jobs=n_jobs)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         search.fit(x, y, groups=groups)
@@ -81,7 +85,7 @@ def run(cfg: BaselineConfig, run_dir: str | Path, *, command: str | None = None,
         x, _ = standardise(x, train_pos, speaker, "speaker", per_feature=True)
 
     t0 = time.perf_counter()
-    search = fit(x[train_pos], y[train_pos], groups, cfg.c_grid, cfg.effective_model_seed)
+    search = fit(x[train_pos], y[train_pos], groups, cfg.c_grid, cfg.effective_model_seed, cfg.n_jobs)
     timings["fit_s"] = time.perf_counter() - t0
     predicted = search.best_estimator_.predict(x)
     scores = search.best_estimator_.decision_function(x)

@@ -66,7 +66,8 @@ def _add_run_options(t: argparse.ArgumentParser, *, split: bool = True, models: 
                    help="use at most K utterances of each speaker and emotion: a small balanced subset for "
                    "quick runs (default: all)")
     g.add_argument("--jobs", type=int, default=None, dest="n_jobs",
-                   help="threads for feature extraction (default: all cores)")
+                   help="threads for feature extraction (default: all cores); for the baselines also the processes "
+                   "of their grid search of C (default: one; the results do not depend on it)")
     g = t.add_argument_group("protocol")
     g.add_argument("--model", choices=list(models), default=d.model,
                    help="1d: raw 8 s audio, Table 1; 2d: 128 x 251 log-mel spectrogram, Table 2"

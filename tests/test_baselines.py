@@ -33,6 +33,16 @@ def test_c_is_chosen_inside_the_training_data_only():
     assert search.n_splits_ == 5 and search.best_params_["linearsvc__C"] in (1e-3, 1.0)
 
 
+def test_the_grid_search_in_parallel_chooses_and_fits_what_it_does_in_one_process():
+    """Every fit of the grid is seeded, so its processes change the time, never the record."""
+    rng = np.random.default_rng(0)
+    x, y, groups = rng.normal(size=(120, 400)), rng.integers(0, 4, 120), np.repeat(np.arange(6), 20)
+    one, two = (fit(x, y, groups, [1e-4, 1e-2, 1.0], 0, n_jobs=n) for n in (1, 2))
+    assert one.best_params_ == two.best_params_
+    np.testing.assert_array_equal(one.cv_results_["mean_test_score"], two.cv_results_["mean_test_score"])
+    np.testing.assert_array_equal(one.best_estimator_[-1].coef_, two.best_estimator_[-1].coef_)
+
+
 def test_config_is_checked():
     with pytest.raises(ValueError, match="baseline model"):
         BaselineConfig(model="svm-mfcc")
