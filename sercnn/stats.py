@@ -154,6 +154,16 @@ def compare(a: str | Path, b: str | Path, *, confidence: float = CONFIDENCE, see
     return out
 
 
+def _with_ensemble(protocol_dir: str | Path) -> dict:
+    """The finished summary of ``protocol_dir`` with an ensemble in every fold, else ``ValueError`` saying why."""
+    summary = finished_summary(protocol_dir)
+    if summary is None:
+        raise ValueError(f"{protocol_dir}: not a finished protocol folder")
+    if any("ensemble" not in f for f in summary["folds"]):
+        raise ValueError(f"{protocol_dir}: no ensemble per fold (one seed, or records without probabilities)")
+    return summary
+
+
 def ensemble_against(a: str | Path, b: str | Path, metric: str = "accuracy", *,
                      confidence: float = CONFIDENCE, seed: int = 0) -> dict:
     """The ensemble of protocol run ``a``'s seeds (its averaged probabilities, per fold, from its summary) paired
@@ -163,11 +173,9 @@ def ensemble_against(a: str | Path, b: str | Path, metric: str = "accuracy", *,
 
     Notebook: ``book/08_beyond.ipynb``.
     """
-    sa, sb = finished_summary(a), finished_summary(b)
-    if sa is None or sb is None:
-        raise ValueError(f"{a if sa is None else b}: not a finished protocol folder")
-    if any("ensemble" not in f for f in sa["folds"]):
-        raise ValueError(f"{a}: no ensemble per fold (one seed, or records without probabilities)")
+    sa, sb = _with_ensemble(a), finished_summary(b)
+    if sb is None:
+        raise ValueError(f"{b}: not a finished protocol folder")
     paired_folds(a, b)
     ens = {f["fold"]: f["ensemble"][metric] for f in sa["folds"]}
     other = {f["fold"]: f[metric] for f in sb["folds"]}
@@ -180,11 +188,7 @@ def ensemble_gain(protocol_dir: str | Path, metric: str = "accuracy", *, confide
     mean of its seeds' figures, and the mean of those differences with its interval (:func:`paired_interval`).
     The seeds' runs exist already, so this rung costs no training. Raises ``ValueError`` when the folder is
     unfinished or has no ensemble (one seed, or records without probabilities)."""
-    summary = finished_summary(protocol_dir)
-    if summary is None:
-        raise ValueError(f"{protocol_dir}: not a finished protocol folder")
-    if any("ensemble" not in f for f in summary["folds"]):
-        raise ValueError(f"{protocol_dir}: no ensemble per fold (one seed, or records without probabilities)")
+    summary = _with_ensemble(protocol_dir)
     return paired_interval([f["ensemble"][metric] - f[metric] for f in summary["folds"]], confidence, seed=seed)
 
 
