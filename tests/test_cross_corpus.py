@@ -228,7 +228,7 @@ def test_the_within_corpus_table(tmp_path):
 
     folder = tmp_path / results.RAVDESS_LOSO
     for name, accs in (("svm-compare-speaker", (50.0, 60.0, 70.0)), ("dropout-trim40", (60.0, 65.0, 90.0)),
-                       ("unfinished", (1.0, 1.0, 1.0))):
+                       ("svm-egemaps-speaker", (55.0, 70.0, 80.0)), ("unfinished", (1.0, 1.0, 1.0))):
         folds = []
         for fold, acc in zip(("01", "02", "03"), accs):
             records.write_record(folder / name / fold, make_record(
@@ -240,6 +240,13 @@ def test_the_within_corpus_table(tmp_path):
             "complete": name != "unfinished", "folds": folds,
             "accuracy": {"mean": sum(accs) / 3, "sd": 1.0, "n": 3}, "uar": {"mean": sum(accs) / 3, "sd": 1.0, "n": 3}})
     table = results.within_corpus_table(folder)
-    assert list(table.index) == ["dropout-trim40", "svm-compare-speaker"]
+    assert list(table.index) == ["dropout-trim40", "svm-compare-speaker", "svm-egemaps-speaker"]
     assert table.loc["dropout-trim40", "minus svm-compare-speaker"].startswith("+11.7")
+    # every finished baseline gets a column; a baseline is not paired with itself
+    assert table.loc["dropout-trim40", "minus svm-egemaps-speaker"].startswith("+3.3")
+    assert table.loc["dropout-trim40", "minus svm-egemaps-speaker"].endswith("within noise")
+    assert pd.isna(table.loc["svm-egemaps-speaker", "minus svm-egemaps-speaker"])
+    # only the baselines that are there
+    (folder / "svm-compare-speaker" / "summary.json").unlink()
+    assert "minus svm-compare-speaker" not in results.within_corpus_table(folder).columns
     assert table.loc["dropout-trim40", "folds"] == 3

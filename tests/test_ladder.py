@@ -173,3 +173,30 @@ def test_ensemble_against_a_baseline(ladder):
         stats.ensemble_against(si / "svm-compare-speaker", si / PREREGISTERED)
     with pytest.raises(ValueError, match="not a finished protocol folder"):
         stats.ensemble_against(si / PREREGISTERED, si / "nothing")
+
+
+def test_rerun_table_sets_the_seeded_reruns_beside_the_one_seed_protocols(tmp_path):
+    """``bench/reruns.sh``: a committed one-seed protocol and its rerun with 3 model seeds are told apart
+    (chapter 7's tables keep reading the one-seed runs), and the rerun is paired with the one-seed run and with
+    the baseline on the same folds."""
+    import json
+
+    root = tmp_path / "results"
+    base = np.array([60.0, 55.0, 62.0, 70.0, 58.0])
+    folders = {"emodb-2d-si": ([[b] for b in base], "2d"),
+               "emodb-2d-si-seeds3": ([[b + 1, b + 2, b + 3] for b in base], "2d"),
+               "emodb-svm-compare-si": ([[b + 10] for b in base], "svm-compare")}
+    for name, (accuracies, model) in folders.items():
+        _protocol(root / "protocols" / name, accuracies, model=model)
+        path = root / "protocols" / name / "summary.json"
+        path.write_text(json.dumps({**json.loads(path.read_text()), "corpus": "emodb"}))
+    assert results.load_protocols(root)[("emodb", "2d", "speaker-independent")]["_folder"] == "protocols/emodb-2d-si"
+    assert set(results.load_protocols(root, seeded=True)) == {("emodb", "2d", "speaker-independent")}
+    table = results.rerun_table(root)
+    row = table.loc[("speaker-independent", "2d")]
+    assert row["seeds"] == 3 and row["folds"] == 5 and row["folder"] == "protocols/emodb-2d-si-seeds3"
+    assert row["seeds minus one seed"].startswith("+2.0 [+2.0, +2.0]")  # every fold's seed mean is 2 above
+    assert row["one seed minus svm-compare"].startswith("-10.0")
+    assert row["seeds minus svm-compare"].startswith("-8.0")
+    assert not row["seeds minus svm-compare"].endswith("within noise")
+    assert results.rerun_table(tmp_path / "nothing").empty

@@ -10,6 +10,7 @@ Notebook: ``book/07_results.ipynb``.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -25,14 +26,16 @@ MODEL_NAMES = {"1d": "1D CNN LSTM", "2d": "2D CNN LSTM", "svm-compare": "ComParE
                "svm-egemaps": "eGeMAPS + linear SVM"}
 
 
-def load_protocols(results: str | Path, nested: bool = False) -> dict[tuple[str, str, str], dict]:
+def load_protocols(results: str | Path, nested: bool = False,
+                   seeded: bool = False) -> dict[tuple[str, str, str], dict]:
     """Every protocol summary under ``results/protocols``, keyed ``(corpus, model, protocol)``; each gets
     ``_folder`` (its folder, relative to ``results``). ``nested=True``: the runs with a nested search in each
-    fold (``protocol --search-trials``) instead of those with the defaults."""
+    fold (``protocol --search-trials``) instead of those with the defaults; ``seeded=True``: the reruns with
+    model seeds (``protocol --seeds``, ``bench/reruns.sh``) instead of the one-seed runs."""
     found = {}
     for path in sorted(Path(results).glob("protocols/*/summary.json")):
         s = json.loads(path.read_text())
-        if bool(s.get("nested_search_trials")) != nested:
+        if bool(s.get("nested_search_trials")) != nested or bool(s.get("model_seeds")) != seeded:
             continue
         s["_folder"] = str(path.parent.relative_to(results))
         found[(s["corpus"], s["model"], s["protocol"])] = s
@@ -452,6 +455,50 @@ def seed_table(summary: dict) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("fold")
 
 
+#: The committed one-seed protocols that ``bench/reruns.sh`` runs again with 3 model seeds: ``(model, protocol)``.
+RERUNS = (("2d", "speaker-independent"), ("2d", "loso"), ("1d", "speaker-independent"))
+
+
+def rerun_table(results: str | Path, baseline: str = "svm-compare") -> pd.DataFrame:
+    """The committed one-seed protocols of chapter 7 beside their reruns with model seeds (``bench/reruns.sh``,
+    :func:`load_protocols` with ``seeded=True``), one row per rerun: the one-seed run's accuracy, the rerun's
+    mean ± sd over folds of the mean over seeds, its seed-to-seed sd and ensemble; the rerun paired fold by fold
+    with the one-seed run (how far one draw lay from the seeds' mean); and each of the two paired with
+    ``baseline`` (ComParE + SVM, training fit) on the same folds (:func:`sercnn.stats.compare`, network minus
+    baseline, mean and 95 % CI in points, "within noise" where the interval holds zero).
+
+    Notebook: ``book/07_results.ipynb``.
+    """
+    from ..stats import compare
+
+    root = Path(results)
+    single, seeded = load_protocols(root), load_protocols(root, seeded=True)
+
+    def _paired(a: str, b: str) -> str:
+        c = compare(root / a, root / b)["accuracy"]
+        return _interval_text(c) + ("" if c["low"] > 0 or c["high"] < 0 else ", within noise")
+
+    rows = []
+    for key, s in sorted(seeded.items()):
+        corpus, model, protocol = key
+        row = {"protocol": protocol, "model": model, "corpus": corpus, "seeds": s.get("n_seeds", 1),
+               "folds": len(s["folds"]), "accuracy %": _pm(s["accuracy"]), "UAR %": _pm(s["uar"]),
+               "seed-to-seed sd": s.get("seed_sd", {}).get("accuracy"),
+               "ensemble accuracy %": _pm(s["ensemble"]["accuracy"]) if "ensemble" in s else None,
+               "folder": s["_folder"]}
+        one = single.get(key)
+        if one is not None:
+            row["one seed: accuracy %"] = _pm(one["accuracy"])
+            row["seeds minus one seed"] = _paired(s["_folder"], one["_folder"])
+        base = single.get((corpus, baseline, protocol))
+        if base is not None:
+            if one is not None:
+                row[f"one seed minus {baseline}"] = _paired(one["_folder"], base["_folder"])
+            row[f"seeds minus {baseline}"] = _paired(s["_folder"], base["_folder"])
+        rows.append(row)
+    return pd.DataFrame(rows).set_index(["protocol", "model"]) if rows else pd.DataFrame()
+
+
 def paired_single_runs(a: list[dict], b: list[dict], metric: str = "accuracy") -> dict:
     """Two sets of run records on the same test folds (matched by their test speakers), one run per fold each:
     the per-fold differences A - B and their paired interval (:func:`sercnn.stats.paired_interval`)."""
@@ -751,10 +798,12 @@ TRIMMED = "-trim40"
 RAVDESS_LOSO = Path("ravdess") / "loso"
 
 
-def within_corpus_table(folder: str | Path, against: str = "svm-compare-speaker") -> pd.DataFrame:
+def within_corpus_table(folder: str | Path,
+                        against: Sequence[str] = ("svm-compare-speaker", "svm-egemaps-speaker")) -> pd.DataFrame:
     """One row per finished protocol folder under ``folder`` (e.g. ``results/`` + :data:`RAVDESS_LOSO`): folds,
     seeds, accuracy and UAR (mean ± sd over folds of the mean over seeds) with the 95 % bootstrap interval of the
-    mean, and each configuration paired fold by fold against ``against`` (:func:`sercnn.stats.compare`).
+    mean, and each configuration paired fold by fold (:func:`sercnn.stats.compare`) against each baseline of
+    ``against`` that is finished there, one column per baseline.
 
     Notebook: ``book/08_beyond.ipynb``.
     """
@@ -771,9 +820,11 @@ def within_corpus_table(folder: str | Path, against: str = "svm-compare-speaker"
         row = {"configuration": path.parent.name, "folds": len(s["folds"]), "seeds": s.get("n_seeds", 1),
                "accuracy %": _pm(s["accuracy"]), "UAR %": _pm(s["uar"]),
                "95 % CI of the accuracy": f"[{ci['low']:.1f}, {ci['high']:.1f}]" if ci else None}
-        if path.parent.name != against and finished_summary(folder / against) is not None:
-            c = compare(path.parent, folder / against)["accuracy"]
-            row[f"minus {against}"] = _interval_text(c) + ("" if c["low"] > 0 or c["high"] < 0 else ", within noise")
+        for baseline in against:
+            if path.parent.name != baseline and finished_summary(folder / baseline) is not None:
+                c = compare(path.parent, folder / baseline)["accuracy"]
+                row[f"minus {baseline}"] = (_interval_text(c)
+                                            + ("" if c["low"] > 0 or c["high"] < 0 else ", within noise"))
         rows.append(row)
     return pd.DataFrame(rows).set_index("configuration") if rows else pd.DataFrame()
 
