@@ -798,6 +798,15 @@ TRIMMED = "-trim40"
 RAVDESS_LOSO = Path("ravdess") / "loso"
 
 
+def within_corpus_runs(folder: str | Path) -> dict[str, dict]:
+    """The finished protocol folders under ``folder`` (e.g. ``results/`` + :data:`RAVDESS_LOSO`), ``{name:
+    summary}``, in name order; unfinished ones (a run stopped part way) are left out."""
+    from ..stats import finished_summary
+
+    found = {p.parent.name: finished_summary(p.parent) for p in sorted(Path(folder).glob("*/summary.json"))}
+    return {name: s for name, s in found.items() if s is not None}
+
+
 def within_corpus_table(folder: str | Path,
                         against: Sequence[str] = ("svm-compare-speaker", "svm-egemaps-speaker")) -> pd.DataFrame:
     """One row per finished protocol folder under ``folder`` (e.g. ``results/`` + :data:`RAVDESS_LOSO`): folds,
@@ -807,26 +816,26 @@ def within_corpus_table(folder: str | Path,
 
     Notebook: ``book/08_beyond.ipynb``.
     """
-    from ..stats import compare, finished_summary, mean_interval
+    from ..stats import compare, mean_interval
 
     folder = Path(folder)
+    runs = within_corpus_runs(folder)
     rows = []
-    for path in sorted(folder.glob("*/summary.json")):
-        s = finished_summary(path.parent)
-        if s is None:
-            continue
+    for name, s in runs.items():
         per_fold = [f["accuracy"] for f in s["folds"]]
         ci = mean_interval(per_fold) if len(per_fold) > 1 else None
-        row = {"configuration": path.parent.name, "folds": len(s["folds"]), "seeds": s.get("n_seeds", 1),
+        row = {"configuration": name, "folds": len(s["folds"]), "seeds": s.get("n_seeds", 1),
                "accuracy %": _pm(s["accuracy"]), "UAR %": _pm(s["uar"]),
-               "95 % CI of the accuracy": f"[{ci['low']:.1f}, {ci['high']:.1f}]" if ci else None}
+               "95 % CI of the accuracy": f"[{ci['low']:.1f}, {ci['high']:.1f}]" if ci else None,
+               "ensemble accuracy %": _pm(s["ensemble"]["accuracy"])
+               if "ensemble" in s and s.get("n_seeds", 1) > 1 else None}
         for baseline in against:
-            if path.parent.name != baseline and finished_summary(folder / baseline) is not None:
-                c = compare(path.parent, folder / baseline)["accuracy"]
+            if name != baseline and baseline in runs:
+                c = compare(folder / name, folder / baseline)["accuracy"]
                 row[f"minus {baseline}"] = (_interval_text(c)
                                             + ("" if c["low"] > 0 or c["high"] < 0 else ", within noise"))
         rows.append(row)
-    return pd.DataFrame(rows).set_index("configuration") if rows else pd.DataFrame()
+    return pd.DataFrame(rows).set_index("configuration").dropna(axis=1, how="all") if rows else pd.DataFrame()
 
 
 def cross_corpus_runs(results: str | Path) -> dict[tuple[str, str], dict]:
