@@ -11,7 +11,6 @@ cd "$(dirname "$0")/.."
 OUT=${RERUNS_OUT:-results/protocols}
 SEEDS=${RERUNS_SEEDS:-3}
 run() { echo "== $(date -u +%FT%TZ) $*"; python -m sercnn "$@" --no-progress || echo "!! failed: $*"; }
-common=(--precision mixed_bfloat16 --seeds "$SEEDS")
-run protocol speaker-independent --model 2d --seconds 4.064 "${common[@]}" --out "$OUT/emodb-2d-si-seeds$SEEDS"
-run protocol loso --model 2d --seconds 4.064 "${common[@]}" --out "$OUT/emodb-2d-loso-seeds$SEEDS"
-run protocol speaker-independent --model 1d --seconds 2 "${common[@]}" --out "$OUT/emodb-1d-si-seeds$SEEDS"
+run protocol speaker-independent --model 2d --seconds 4.064 --precision mixed_bfloat16 --seeds "$SEEDS" --out "$OUT/emodb-2d-si-seeds$SEEDS"
+run protocol loso --model 2d --seconds 4.064 --precision mixed_bfloat16 --seeds "$SEEDS" --out "$OUT/emodb-2d-loso-seeds$SEEDS"
+run protocol speaker-independent --model 1d --seconds 2 --precision mixed_bfloat16 --seeds "$SEEDS" --out "$OUT/emodb-1d-si-seeds$SEEDS"
