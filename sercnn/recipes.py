@@ -84,8 +84,8 @@ LADDER: tuple[Rung, ...] = (
 #: ``time`` (against ``paper``, narrowly, in accuracy) and ``speaker-norm`` help and are kept; ``val-speakers``
 #: and ``dropout`` are within noise, ``specaugment`` hurts and ``mixup`` is within noise, so none of them is.
 #: Report it with the ensemble of its seeds (``stats.ensemble_gain``: the ensemble helps on every rung from
-#: ``speaker-norm`` on, and on ``paper``). The five pairs chose it, so any figure of it on EmoDB's ten speakers is post hoc (optimistic); a corpus whose speakers chose
-#: nothing is its honest test.
+#: ``speaker-norm`` on, and on ``paper``). The five pairs chose it, so any figure of it on EmoDB's ten speakers
+#: is post hoc (optimistic); a corpus whose speakers chose nothing is its honest test.
 BEST_RUNG = "speaker-norm"
 
 

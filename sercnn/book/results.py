@@ -300,6 +300,15 @@ def _interval_text(i: dict) -> str:
     return f"{i['mean']:+.1f} [{i['low']:+.1f}, {i['high']:+.1f}]"
 
 
+def _paired_text(a: str | Path, b: str | Path) -> str:
+    """Protocol runs ``a`` and ``b`` paired fold by fold (:func:`sercnn.stats.compare`, accuracy): the mean
+    difference and its 95 % CI, with ", within noise" where the interval holds zero."""
+    from ..stats import compare
+
+    c = compare(a, b)["accuracy"]
+    return _interval_text(c) + ("" if c["low"] > 0 or c["high"] < 0 else ", within noise")
+
+
 def ladder_table(results: str | Path, protocol: str = "si") -> pd.DataFrame:
     """One row per rung of :data:`sercnn.recipes.LADDER`: its change, accuracy and UAR (mean ± sd over folds of
     the mean over seeds), the seed-to-seed sd, the seeds' ensemble and what it adds to their mean
@@ -469,14 +478,11 @@ def rerun_table(results: str | Path, baseline: str = "svm-compare") -> pd.DataFr
 
     Notebook: ``book/07_results.ipynb``.
     """
-    from ..stats import compare
-
     root = Path(results)
     single, seeded = load_protocols(root), load_protocols(root, seeded=True)
 
     def _paired(a: str, b: str) -> str:
-        c = compare(root / a, root / b)["accuracy"]
-        return _interval_text(c) + ("" if c["low"] > 0 or c["high"] < 0 else ", within noise")
+        return _paired_text(root / a, root / b)
 
     rows = []
     for key, s in sorted(seeded.items()):
@@ -816,7 +822,7 @@ def within_corpus_table(folder: str | Path,
 
     Notebook: ``book/08_beyond.ipynb``.
     """
-    from ..stats import compare, mean_interval
+    from ..stats import mean_interval
 
     folder = Path(folder)
     runs = within_corpus_runs(folder)
@@ -831,9 +837,7 @@ def within_corpus_table(folder: str | Path,
                if "ensemble" in s and s.get("n_seeds", 1) > 1 else None}
         for baseline in against:
             if name != baseline and baseline in runs:
-                c = compare(folder / name, folder / baseline)["accuracy"]
-                row[f"minus {baseline}"] = (_interval_text(c)
-                                            + ("" if c["low"] > 0 or c["high"] < 0 else ", within noise"))
+                row[f"minus {baseline}"] = _paired_text(folder / name, folder / baseline)
         rows.append(row)
     return pd.DataFrame(rows).set_index("configuration").dropna(axis=1, how="all") if rows else pd.DataFrame()
 
