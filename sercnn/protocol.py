@@ -79,7 +79,7 @@ def fold_jobs(every: list[tuple[str, object]], out_dir: Path,
 
 
 def run_fold(kind: str, config: dict, run_dir: str, command: str, search_trials: int = 0,
-             progress: Mode = "off", label: str = "", search_space: str = "full") -> dict:
+             progress: Mode = "off", label: str = "", search_space: str = "full", seeded: bool = False) -> dict:
     """Run one fold into ``run_dir`` (a worker's entry point: plain arguments in, a small summary out). A
     finished fold of the same configuration is not run again. ``progress="lines"``: a network prints one
     line per finished epoch, after ``label`` (the fold and seed); other modes print nothing.
@@ -87,8 +87,9 @@ def run_fold(kind: str, config: dict, run_dir: str, command: str, search_trials:
     ``search_trials > 0`` (networks only): a *nested* search first. A TPE search of that many trials on this
     fold's training speakers alone (:mod:`sercnn.search`, into ``run_dir/search``) chooses the
     hyperparameters; the fold then trains with them and tests once, so no fold's test speakers choose
-    anything. ``search_space``: what it tunes (:data:`sercnn.search.SPACES`). With model seeds the search runs
-    once per fold, with model seed 0, into ``<fold>/search``, and every seed trains what it found.
+    anything. ``search_space``: what it tunes (:data:`sercnn.search.SPACES`). ``seeded``: this run is one model
+    seed of a protocol with ``--seeds`` (``run_dir`` is ``<fold>/model-seed<k>``); the search then runs once per
+    fold, with model seed 0, into ``<fold>/search``, and every seed trains what it found.
     """
     done = finished_fold(run_dir, config, search_space if search_trials else None)
     if done is not None:
@@ -96,7 +97,7 @@ def run_fold(kind: str, config: dict, run_dir: str, command: str, search_trials:
     on_epoch_end = _epoch_lines(config, label) if progress == "lines" and kind == "network" else None
     if kind == "network" and search_trials:
         return fold_summary(_searched_fold(config, Path(run_dir), command, search_trials, search_space,
-                                           on_epoch_end))
+                                           on_epoch_end, shared=seeded))
     if kind == "network":
         import keras
 
@@ -139,7 +140,7 @@ def _run_label(name: str, cfg, model_seeds: int | None) -> str:
 
 
 def _searched_fold(config: dict, run_dir: Path, command: str, trials: int, space: str = "full",
-                   on_epoch_end=None) -> dict:
+                   on_epoch_end=None, shared: bool = False) -> dict:
     import keras
 
     from .experiment import RunConfig, run
@@ -147,7 +148,7 @@ def _searched_fold(config: dict, run_dir: Path, command: str, trials: int, space
 
     where = run_dir / "search"
     base = config
-    if run_dir.name.startswith("model-seed"):  # one search per fold, with model seed 0, for all its seeds
+    if shared:  # one search per fold, with model seed 0, for all its seeds
         where, base = run_dir.parent / "search", {**config, "model_seed": 0}
     found = search(SearchConfig(base=base, trials=trials, algo="tpe", seed=config["seed"], space=space), where,
                    command=f"{command} (nested search of this fold)")
@@ -300,8 +301,8 @@ def run_protocol(
     if kept is not None:  # everything had finished: keep the summary (and its wall time) of the run that did it
         return kept
     labels = [_run_label(name, cfg, model_seeds) for name, cfg, _ in runs]
-    jobs = [(kind, dataclasses.asdict(cfg), str(run_dir), command, search_trials, progress, label, search_space)
-            for (_, cfg, run_dir), label in zip(runs, labels)]
+    jobs = [(kind, dataclasses.asdict(cfg), str(run_dir), command, search_trials, progress, label, search_space,
+             model_seeds is not None) for (_, cfg, run_dir), label in zip(runs, labels)]
     n_parallel = parallel or (default_parallel(len(jobs)) if engine == "local" else len(jobs))
     with Steps(len(jobs), progress, desc=f"{protocol} runs", unit="run") as steps:
         results = run_jobs(run_fold, jobs, engine=engine, address=address, parallel=n_parallel,
