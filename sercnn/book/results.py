@@ -505,6 +505,34 @@ def rerun_table(results: str | Path, baseline: str = "svm-compare") -> pd.DataFr
     return pd.DataFrame(rows).set_index(["protocol", "model"]) if rows else pd.DataFrame()
 
 
+def _verdict_of(paired: str) -> str:
+    """The verdict a :func:`_paired_text` string carries: "within noise", or which side is ahead."""
+    if paired.endswith("within noise"):
+        return "within noise"
+    return "real, the network ahead" if paired.startswith("+") else "real, the baseline ahead"
+
+
+def rerun_verdicts(table: pd.DataFrame, baseline: str = "svm-compare") -> str:
+    """One markdown line per row of :func:`rerun_table`: the rerun's accuracy and seed-to-seed sd, how far the
+    one-seed run lay from the seeds' mean, and the verdict against ``baseline`` with one seed and with the seeds,
+    saying whether the seeds kept it or changed it."""
+    lines = []
+    for (protocol, model), row in table.iterrows():
+        text = (f"- **{model.upper()} {protocol}** ({row['seeds']} seeds x {row['folds']} folds): "
+                f"{row['accuracy %']} % (seed-to-seed sd {row['seed-to-seed sd']:.2f})")
+        if isinstance(row.get("seeds minus one seed"), str):
+            text += f"; the seeds' mean minus the one-seed run: {row['seeds minus one seed']} points"
+        one, seeds = row.get(f"one seed minus {baseline}"), row.get(f"seeds minus {baseline}")
+        if isinstance(seeds, str):
+            text += f". Against {baseline}: with seeds {seeds} ({_verdict_of(seeds)})"
+            if isinstance(one, str):
+                kept = _verdict_of(one) == _verdict_of(seeds)
+                text += (f", with one seed {one} ({_verdict_of(one)}): "
+                         + ("**the seeds keep the verdict**" if kept else "**the seeds change the verdict**"))
+        lines.append(text + ".")
+    return "\n".join(lines)
+
+
 def paired_single_runs(a: list[dict], b: list[dict], metric: str = "accuracy") -> dict:
     """Two sets of run records on the same test folds (matched by their test speakers), one run per fold each:
     the per-fold differences A - B and their paired interval (:func:`sercnn.stats.paired_interval`)."""
