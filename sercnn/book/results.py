@@ -505,6 +505,11 @@ def rerun_table(results: str | Path, baseline: str = "svm-compare") -> pd.DataFr
     return pd.DataFrame(rows).set_index(["protocol", "model"]) if rows else pd.DataFrame()
 
 
+def _interval_only(paired: str) -> str:
+    """A :func:`_paired_text` string without its verdict."""
+    return paired.removesuffix(", within noise")
+
+
 def _verdict_of(paired: str) -> str:
     """The verdict a :func:`_paired_text` string carries: "within noise", or which side is ahead."""
     if paired.endswith("within noise"):
@@ -518,16 +523,17 @@ def rerun_verdicts(table: pd.DataFrame, baseline: str = "svm-compare") -> str:
     saying whether the seeds kept it or changed it."""
     lines = []
     for (protocol, model), row in table.iterrows():
-        text = (f"- **{model.upper()} {protocol}** ({row['seeds']} seeds x {row['folds']} folds): "
+        text = (f"- **{MODEL_NAMES.get(model, model)}, {protocol}** ({row['seeds']} seeds x {row['folds']} folds): "
                 f"{row['accuracy %']} % (seed-to-seed sd {row['seed-to-seed sd']:.2f})")
         if isinstance(row.get("seeds minus one seed"), str):
             text += f"; the seeds' mean minus the one-seed run: {row['seeds minus one seed']} points"
         one, seeds = row.get(f"one seed minus {baseline}"), row.get(f"seeds minus {baseline}")
         if isinstance(seeds, str):
-            text += f". Against {baseline}: with seeds {seeds} ({_verdict_of(seeds)})"
+            name = MODEL_NAMES.get(baseline, baseline)
+            text += f". Against {name}: with seeds {_interval_only(seeds)} ({_verdict_of(seeds)})"
             if isinstance(one, str):
                 kept = _verdict_of(one) == _verdict_of(seeds)
-                text += (f", with one seed {one} ({_verdict_of(one)}): "
+                text += (f", with one seed {_interval_only(one)} ({_verdict_of(one)}): "
                          + ("**the seeds keep the verdict**" if kept else "**the seeds change the verdict**"))
         lines.append(text + ".")
     return "\n".join(lines)
