@@ -522,11 +522,15 @@ def rerun_verdicts(table: pd.DataFrame, baseline: str = "svm-compare") -> str:
     one-seed run lay from the seeds' mean, and the verdict against ``baseline`` with one seed and with the seeds,
     saying whether the seeds kept it or changed it."""
     lines = []
-    for (protocol, model), row in table.iterrows():
-        text = (f"- **{MODEL_NAMES.get(model, model)}, {protocol}** ({row['seeds']} seeds x {row['folds']} folds): "
+    order = {(protocol, model): i for i, (model, protocol) in enumerate(RERUNS)}
+    for (protocol, model), row in sorted(table.iterrows(), key=lambda kv: order.get(kv[0], len(order))):
+        text = (f"- **{MODEL_NAMES.get(model, model)}, {'LOSO' if protocol == 'loso' else protocol}** "
+                f"({row['seeds']} seeds x {row['folds']} folds): "
                 f"{row['accuracy %']} % (seed-to-seed sd {row['seed-to-seed sd']:.2f})")
         if isinstance(row.get("seeds minus one seed"), str):
-            text += f"; the seeds' mean minus the one-seed run: {row['seeds minus one seed']} points"
+            moved = row["seeds minus one seed"]
+            text += (f"; the seeds' mean minus the one-seed run: {_interval_only(moved)} points "
+                     f"({'within noise' if _verdict_of(moved) == 'within noise' else 'real'})")
         one, seeds = row.get(f"one seed minus {baseline}"), row.get(f"seeds minus {baseline}")
         if isinstance(seeds, str):
             name = MODEL_NAMES.get(baseline, baseline)
