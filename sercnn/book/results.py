@@ -305,7 +305,10 @@ def _paired_text(a: str | Path, b: str | Path) -> str:
     difference and its 95 % CI, with ", within noise" where the interval holds zero."""
     from ..stats import compare
 
-    c = compare(a, b)["accuracy"]
+    return _with_verdict(compare(a, b)["accuracy"])
+
+
+def _with_verdict(c: dict) -> str:
     return _interval_text(c) + ("" if c["low"] > 0 or c["high"] < 0 else ", within noise")
 
 
@@ -472,12 +475,15 @@ def rerun_table(results: str | Path, baseline: str = "svm-compare") -> pd.DataFr
     """The committed one-seed protocols of chapter 7 beside their reruns with model seeds (``bench/reruns.sh``,
     :func:`load_protocols` with ``seeded=True``), one row per rerun: the one-seed run's accuracy, the rerun's
     mean ± sd over folds of the mean over seeds, its seed-to-seed sd and ensemble; the rerun paired fold by fold
-    with the one-seed run (how far one draw lay from the seeds' mean); and each of the two paired with
-    ``baseline`` (ComParE + SVM, training fit) on the same folds (:func:`sercnn.stats.compare`, network minus
-    baseline, mean and 95 % CI in points, "within noise" where the interval holds zero).
+    with the one-seed run (how far one draw lay from the seeds' mean); and each of the two, and the rerun's
+    ensemble (:func:`sercnn.stats.ensemble_against`), paired with ``baseline`` (ComParE + SVM, training fit) on
+    the same folds (:func:`sercnn.stats.compare`, network minus baseline, mean and 95 % CI in points, "within
+    noise" where the interval holds zero).
 
     Notebook: ``book/07_results.ipynb``.
     """
+    from ..stats import ensemble_against
+
     root = Path(results)
     single, seeded = load_protocols(root), load_protocols(root, seeded=True)
 
@@ -501,6 +507,9 @@ def rerun_table(results: str | Path, baseline: str = "svm-compare") -> pd.DataFr
             if one is not None:
                 row[f"one seed minus {baseline}"] = _paired(one["_folder"], base["_folder"])
             row[f"seeds minus {baseline}"] = _paired(s["_folder"], base["_folder"])
+            if "ensemble" in s:
+                row[f"ensemble minus {baseline}"] = _with_verdict(ensemble_against(root / s["_folder"],
+                                                                                   root / base["_folder"]))
         rows.append(row)
     return pd.DataFrame(rows).set_index(["protocol", "model"]) if rows else pd.DataFrame()
 
@@ -539,6 +548,9 @@ def rerun_verdicts(table: pd.DataFrame, baseline: str = "svm-compare") -> str:
                 kept = _verdict_of(one) == _verdict_of(seeds)
                 text += (f", with one seed {_interval_only(one)} ({_verdict_of(one)}): "
                          + ("**the seeds keep the verdict**" if kept else "**the seeds change the verdict**"))
+            ens = row.get(f"ensemble minus {baseline}")
+            if isinstance(ens, str):
+                text += f"; the ensemble of the seeds against it: {_interval_only(ens)} ({_verdict_of(ens)})"
         lines.append(text + ".")
     return "\n".join(lines)
 
