@@ -120,10 +120,15 @@ def test_the_loso_folders_the_chapter_reads(tmp_path):
         records.write_json(tmp_path / sub / "summary.json", {"complete": complete, "folds": [{"fold": "03"}]})
     found = listeners.loso_folders(tmp_path)
     # the training-fit ComParE run of the ladder is chapter 7's configuration: read once, from chapter 7's folder
-    assert list(found) == ["2d paper's setup", "svm-compare", "svm-compare speaker-normalised", "svm-egemaps"]
+    assert list(found) == ["2d protocol defaults", "svm-compare", "svm-compare speaker-normalised", "svm-egemaps"]
     assert found["svm-compare"] == tmp_path / "protocols" / "emodb-svm-compare-loso"
     assert found["svm-egemaps"] == tmp_path / "ladder" / "loso" / "svm-egemaps-train"
     assert found["svm-compare speaker-normalised"] == tmp_path / "ladder" / "loso" / "svm-compare-speaker"
+    # the rerun of Table 2's network with 3 model seeds, once finished, stands in for its one-seed run
+    (tmp_path / "protocols" / "emodb-2d-loso-seeds3").mkdir()
+    records.write_json(tmp_path / "protocols" / "emodb-2d-loso-seeds3" / "summary.json",
+                       {"complete": True, "folds": [{"fold": "03"}]})
+    assert list(listeners.loso_folders(tmp_path))[0] == "2d protocol defaults, 3 seeds"
 
 
 def test_the_gap_sentence():

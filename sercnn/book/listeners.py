@@ -31,16 +31,19 @@ BANDS = (80.0, 90.0, 100.0, 100.0001)
 
 def loso_folders(results: str | Path) -> dict[str, Path]:
     """The finished EmoDB leave-one-speaker-out protocol folders under ``results``, by the name the book gives
-    them (the model's key first, for its colour): the paper's 2D network and the baselines of chapter 7
-    (``protocols/emodb-*-loso``), then the ladder's LOSO runs (``ladder/loso/*``: the pre-registered rung with
+    them (the model's key first, for its colour): Table 2's 2D network with the protocol defaults (its rerun
+    with 3 model seeds, ``protocols/emodb-2d-loso-seeds3``, where that one is finished, else the one-seed run)
+    and the baselines of chapter 7 (``protocols/emodb-*-loso``), then the ladder's LOSO runs (``ladder/loso/*``: the pre-registered rung with
     its seeds, the baselines with speaker normalisation). A ladder baseline with the training fit is the same
     configuration as chapter 7's and is read once, from chapter 7's folder where that one is finished. A folder
     whose summary says it is incomplete is left out."""
     from ..stats import finished_summary
 
     results = Path(results)
-    candidates = [("2d paper's setup" if m == "2d" else m, results / "protocols" / f"emodb-{m}-loso")
-                  for m in ("2d", "svm-compare", "svm-egemaps")]
+    seeded = results / "protocols" / "emodb-2d-loso-seeds3"
+    candidates = [("2d protocol defaults, 3 seeds", seeded) if finished_summary(seeded) is not None
+                  else ("2d protocol defaults", results / "protocols" / "emodb-2d-loso")]
+    candidates += [(m, results / "protocols" / f"emodb-{m}-loso") for m in ("svm-compare", "svm-egemaps")]
     ladder = results / "ladder" / "loso"
     for p in sorted(ladder.iterdir()) if ladder.is_dir() else []:
         model, _, norm = p.name.rpartition("-")
