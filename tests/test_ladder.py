@@ -205,3 +205,20 @@ def test_rerun_table_sets_the_seeded_reruns_beside_the_one_seed_protocols(tmp_pa
     assert "ComParE + linear SVM: with seeds -8.0" in lines and "(within noise) (within noise)" not in lines
     assert isinstance(row["ensemble minus svm-compare"], str) and "the ensemble of the seeds against it" in lines
     assert results.rerun_table(tmp_path / "nothing").empty
+
+
+def test_the_1d_target_is_judged_by_intervals_for_one_network_and_for_the_ensemble(tmp_path):
+    """The 1D target reads chapter 7's rerun with seeds too, and says "level" where the 95 % CI of the mean over
+    the pairs holds the paper's 57.14 %, "below" where the interval lies under it: one network (the mean over
+    seeds) and the ensemble of its seeds are judged apart."""
+    import json
+
+    root = tmp_path / "results"
+    folder = root / "protocols" / "emodb-1d-si-seeds3"
+    _protocol(folder, [[40.0, 50.0, 50.0]] * 5, model="1d")
+    path = folder / "summary.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), "corpus": "emodb"}))
+    row = results.targets_beyond(root).iloc[-1]
+    assert row.name.startswith("1D network at least 57.14 %")
+    assert row["measured"].startswith("protocol defaults: 46.67 % [46.7, 46.7]")
+    assert row["reached"].startswith("one network: below")
