@@ -637,7 +637,7 @@ def targets_beyond(results: str | Path) -> pd.DataFrame:
                                  f"{_interval_text(c)}",
                      "reached": "yes, above" if c["low"] > 0 else "yes, level (within noise)" if c["high"] >= 0
                      else "no"})
-    rows.append(_one_d_target(results))
+    rows.append(one_d_target(results))
     return pd.DataFrame(rows).set_index("target")
 
 
@@ -650,7 +650,7 @@ def _against_figure(values: list[float], figure: float) -> tuple[dict, str]:
     return i, "above" if i["low"] > figure else "level (within noise)" if i["high"] >= figure else "below"
 
 
-def _one_d_target(results: str | Path) -> dict:
+def one_d_target(results: str | Path) -> dict:
     """The 1D target of "beyond the paper": every 1D protocol with model seeds (the ladder's ``si-1d`` rungs and
     chapter 7's rerun of the defaults, ``bench/reruns.sh``) against the paper's Table 7(b) figure, one network (the
     mean over seeds) and the ensemble of its seeds, each a mean over the five pairs with its 95 % CI; reached where
