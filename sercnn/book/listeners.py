@@ -33,10 +33,10 @@ def loso_folders(results: str | Path) -> dict[str, Path]:
     """The finished EmoDB leave-one-speaker-out protocol folders under ``results``, by the name the book gives
     them (the model's key first, for its colour): Table 2's 2D network with the protocol defaults (its rerun
     with 3 model seeds, ``protocols/emodb-2d-loso-seeds3``, where that one is finished, else the one-seed run)
-    and the baselines of chapter 7 (``protocols/emodb-*-loso``), then the ladder's LOSO runs (``ladder/loso/*``: the pre-registered rung with
-    its seeds, the baselines with speaker normalisation). A ladder baseline with the training fit is the same
-    configuration as chapter 7's and is read once, from chapter 7's folder where that one is finished. A folder
-    whose summary says it is incomplete is left out."""
+    and the baselines of chapter 7 (``protocols/emodb-*-loso``), then the ladder's LOSO runs (``ladder/loso/*``:
+    the pre-registered rung with its seeds, the baselines with speaker normalisation). A ladder baseline with the
+    training fit is the same configuration as chapter 7's and is read once, from chapter 7's folder where that
+    one is finished. A folder whose summary says it is incomplete is left out."""
     from ..stats import finished_summary
 
     results = Path(results)
