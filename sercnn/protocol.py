@@ -97,7 +97,7 @@ def run_fold(kind: str, config: dict, run_dir: str, command: str, search_trials:
     on_epoch_end = _epoch_lines(config, label) if progress == "lines" and kind == "network" else None
     if kind == "network" and search_trials:
         return fold_summary(_searched_fold(config, Path(run_dir), command, search_trials, search_space,
-                                           on_epoch_end, shared=seeded))
+                                           on_epoch_end, seeded=seeded))
     if kind == "network":
         import keras
 
@@ -140,7 +140,7 @@ def _run_label(name: str, cfg, model_seeds: int | None) -> str:
 
 
 def _searched_fold(config: dict, run_dir: Path, command: str, trials: int, space: str = "full",
-                   on_epoch_end=None, shared: bool = False) -> dict:
+                   on_epoch_end=None, seeded: bool = False) -> dict:
     import keras
 
     from .experiment import RunConfig, run
@@ -148,7 +148,7 @@ def _searched_fold(config: dict, run_dir: Path, command: str, trials: int, space
 
     where = run_dir / "search"
     base = config
-    if shared:  # one search per fold, with model seed 0, for all its seeds
+    if seeded:  # one search per fold, with model seed 0, for all its seeds
         where, base = run_dir.parent / "search", {**config, "model_seed": 0}
     found = search(SearchConfig(base=base, trials=trials, algo="tpe", seed=config["seed"], space=space), where,
                    command=f"{command} (nested search of this fold)")

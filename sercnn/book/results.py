@@ -309,7 +309,9 @@ def _paired_text(a: str | Path, b: str | Path) -> str:
 
 
 def _with_verdict(c: dict) -> str:
-    return _interval_text(c) + ("" if c["low"] > 0 or c["high"] < 0 else ", within noise")
+    from ..stats import verdict
+
+    return _interval_text(c) + (", within noise" if verdict(c) == "within noise" else "")
 
 
 def ladder_table(results: str | Path, protocol: str = "si") -> pd.DataFrame:
