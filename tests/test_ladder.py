@@ -199,11 +199,12 @@ def test_rerun_table_sets_the_seeded_reruns_beside_the_one_seed_protocols(tmp_pa
     assert row["one seed minus svm-compare"].startswith("-10.0")
     assert row["seeds minus svm-compare"].startswith("-8.0")
     assert not row["seeds minus svm-compare"].endswith("within noise")
-    lines = results.rerun_verdicts(table)
+    lines = results.rerun_verdicts(root)
     assert lines.startswith("- **2D CNN LSTM, speaker-independent** (3 seeds x 5 folds)")
     assert "real, the baseline ahead" in lines and "**the seeds keep the verdict**" in lines
     assert "ComParE + linear SVM: with seeds -8.0" in lines and "(within noise) (within noise)" not in lines
     assert isinstance(row["ensemble minus svm-compare"], str) and "the ensemble of the seeds against it" in lines
+    assert results.rerun_verdicts(root, corpus="ravdess") == ""
     assert results.rerun_table(tmp_path / "nothing").empty
 
 

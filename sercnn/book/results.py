@@ -473,86 +473,97 @@ def seed_table(summary: dict) -> pd.DataFrame:
 RERUNS = (("2d", "speaker-independent"), ("2d", "loso"), ("1d", "speaker-independent"))
 
 
-def rerun_table(results: str | Path, baseline: str = "svm-compare") -> pd.DataFrame:
+def rerun_comparisons(results: str | Path, baseline: str = "svm-compare") -> dict[tuple[str, str, str], dict]:
     """The committed one-seed protocols of chapter 7 beside their reruns with model seeds (``bench/reruns.sh``,
-    :func:`load_protocols` with ``seeded=True``), one row per rerun: the one-seed run's accuracy, the rerun's
-    mean ± sd over folds of the mean over seeds, its seed-to-seed sd and ensemble; the rerun paired fold by fold
-    with the one-seed run (how far one draw lay from the seeds' mean); and each of the two, and the rerun's
-    ensemble (:func:`sercnn.stats.ensemble_against`), paired with ``baseline`` (ComParE + SVM, training fit) on
-    the same folds (:func:`sercnn.stats.compare`, network minus baseline, mean and 95 % CI in points, "within
-    noise" where the interval holds zero).
-
-    Notebook: ``book/07_results.ipynb``.
-    """
-    from ..stats import ensemble_against
+    :func:`load_protocols` with ``seeded=True``), keyed ``(corpus, model, protocol)`` like :func:`load_protocols`:
+    the rerun's summary (``"seeds"``), the one-seed run's (``"one seed"``, or None), and the accuracy intervals
+    (mean difference and 95 % CI in points, :func:`sercnn.stats.compare`; None where a run is missing) of the
+    rerun minus the one-seed run (how far one draw lay from the seeds' mean), of each of the two minus
+    ``baseline`` (ComParE + SVM, training fit) on the same folds, and of the rerun's ensemble minus it
+    (:func:`sercnn.stats.ensemble_against`). :func:`rerun_table` and :func:`rerun_verdicts` read these."""
+    from ..stats import compare, ensemble_against
 
     root = Path(results)
     single, seeded = load_protocols(root), load_protocols(root, seeded=True)
 
-    def _paired(a: str, b: str) -> str:
-        return _paired_text(root / a, root / b)
+    def _paired(a: dict | None, b: dict | None) -> dict | None:
+        return compare(root / a["_folder"], root / b["_folder"])["accuracy"] if a and b else None
 
-    rows = []
+    out = {}
     for key, s in sorted(seeded.items()):
-        corpus, model, protocol = key
+        corpus, _, protocol = key
+        one, base = single.get(key), single.get((corpus, baseline, protocol))
+        out[key] = {"seeds": s, "one seed": one, "seeds minus one seed": _paired(s, one),
+                    f"one seed minus {baseline}": _paired(one, base),
+                    f"seeds minus {baseline}": _paired(s, base),
+                    f"ensemble minus {baseline}": ensemble_against(root / s["_folder"], root / base["_folder"])
+                    if base and "ensemble" in s else None}
+    return out
+
+
+def rerun_table(results: str | Path, baseline: str = "svm-compare") -> pd.DataFrame:
+    """One row per rerun of :func:`rerun_comparisons`: the one-seed run's accuracy, the rerun's mean ± sd over
+    folds of the mean over seeds, its seed-to-seed sd and ensemble, and its paired intervals (network minus
+    baseline, mean and 95 % CI in points, "within noise" where the interval holds zero).
+
+    Notebook: ``book/07_results.ipynb``.
+    """
+    rows = []
+    for (corpus, model, protocol), c in rerun_comparisons(results, baseline).items():
+        s, one = c["seeds"], c["one seed"]
         row = {"protocol": protocol, "model": model, "corpus": corpus, "seeds": s.get("n_seeds", 1),
                "folds": len(s["folds"]), "accuracy %": _pm(s["accuracy"]), "UAR %": _pm(s["uar"]),
                "seed-to-seed sd": s.get("seed_sd", {}).get("accuracy"),
                "ensemble accuracy %": _pm(s["ensemble"]["accuracy"]) if "ensemble" in s else None,
                "folder": s["_folder"]}
-        one = single.get(key)
         if one is not None:
             row["one seed: accuracy %"] = _pm(one["accuracy"])
-            row["seeds minus one seed"] = _paired(s["_folder"], one["_folder"])
-        base = single.get((corpus, baseline, protocol))
-        if base is not None:
-            if one is not None:
-                row[f"one seed minus {baseline}"] = _paired(one["_folder"], base["_folder"])
-            row[f"seeds minus {baseline}"] = _paired(s["_folder"], base["_folder"])
-            if "ensemble" in s:
-                row[f"ensemble minus {baseline}"] = _with_verdict(ensemble_against(root / s["_folder"],
-                                                                                   root / base["_folder"]))
+        for column in ("seeds minus one seed", f"one seed minus {baseline}", f"seeds minus {baseline}",
+                       f"ensemble minus {baseline}"):
+            if c[column] is not None:
+                row[column] = _with_verdict(c[column])
         rows.append(row)
     return pd.DataFrame(rows).set_index(["protocol", "model"]) if rows else pd.DataFrame()
 
 
-def _interval_only(paired: str) -> str:
-    """A :func:`_paired_text` string without its verdict."""
-    return paired.removesuffix(", within noise")
+def _ahead(interval: dict) -> str:
+    """A network-minus-baseline interval's verdict in words: "within noise", or which side is ahead."""
+    from ..stats import verdict
+
+    v = verdict(interval, "the network", "the baseline")
+    return v if v == "within noise" else f"real, {v.removesuffix(' better')} ahead"
 
 
-def _verdict_of(paired: str) -> str:
-    """The verdict a :func:`_paired_text` string carries: "within noise", or which side is ahead."""
-    if paired.endswith("within noise"):
-        return "within noise"
-    return "real, the network ahead" if paired.startswith("+") else "real, the baseline ahead"
+def rerun_verdicts(results: str | Path, corpus: str = "emodb", baseline: str = "svm-compare") -> str:
+    """One markdown line per rerun of :func:`rerun_comparisons` on ``corpus``: the rerun's accuracy and
+    seed-to-seed sd, how far the one-seed run lay from the seeds' mean, and the verdict against ``baseline`` with
+    one seed and with the seeds, saying whether the seeds kept it or changed it.
 
-
-def rerun_verdicts(table: pd.DataFrame, baseline: str = "svm-compare") -> str:
-    """One markdown line per row of :func:`rerun_table`: the rerun's accuracy and seed-to-seed sd, how far the
-    one-seed run lay from the seeds' mean, and the verdict against ``baseline`` with one seed and with the seeds,
-    saying whether the seeds kept it or changed it."""
+    Notebook: ``book/07_results.ipynb``.
+    """
     lines = []
-    order = {(protocol, model): i for i, (model, protocol) in enumerate(RERUNS)}
-    for (protocol, model), row in sorted(table.iterrows(), key=lambda kv: order.get(kv[0], len(order))):
+    order = {(model, protocol): i for i, (model, protocol) in enumerate(RERUNS)}
+    found = {(m, p): c for (corp, m, p), c in rerun_comparisons(results, baseline).items() if corp == corpus}
+    for (model, protocol), c in sorted(found.items(), key=lambda kv: order.get(kv[0], len(order))):
+        s = c["seeds"]
         text = (f"- **{MODEL_NAMES.get(model, model)}, {'LOSO' if protocol == 'loso' else protocol}** "
-                f"({row['seeds']} seeds x {row['folds']} folds): "
-                f"{row['accuracy %']} % (seed-to-seed sd {row['seed-to-seed sd']:.2f})")
-        if isinstance(row.get("seeds minus one seed"), str):
-            moved = row["seeds minus one seed"]
-            text += (f"; the seeds' mean minus the one-seed run: {_interval_only(moved)} points "
-                     f"({'within noise' if _verdict_of(moved) == 'within noise' else 'real'})")
-        one, seeds = row.get(f"one seed minus {baseline}"), row.get(f"seeds minus {baseline}")
-        if isinstance(seeds, str):
-            name = MODEL_NAMES.get(baseline, baseline)
-            text += f". Against {name}: with seeds {_interval_only(seeds)} ({_verdict_of(seeds)})"
-            if isinstance(one, str):
-                kept = _verdict_of(one) == _verdict_of(seeds)
-                text += (f", with one seed {_interval_only(one)} ({_verdict_of(one)}): "
+                f"({s.get('n_seeds', 1)} seeds x {len(s['folds'])} folds): "
+                f"{_pm(s['accuracy'])} % (seed-to-seed sd {s.get('seed_sd', {}).get('accuracy', 0.0):.2f})")
+        moved = c["seeds minus one seed"]
+        if moved is not None:
+            text += (f"; the seeds' mean minus the one-seed run: {_interval_text(moved)} points "
+                     f"({'within noise' if _ahead(moved) == 'within noise' else 'real'})")
+        one, seeds = c[f"one seed minus {baseline}"], c[f"seeds minus {baseline}"]
+        if seeds is not None:
+            text += (f". Against {MODEL_NAMES.get(baseline, baseline)}: with seeds {_interval_text(seeds)} "
+                     f"({_ahead(seeds)})")
+            if one is not None:
+                kept = _ahead(one) == _ahead(seeds)
+                text += (f", with one seed {_interval_text(one)} ({_ahead(one)}): "
                          + ("**the seeds keep the verdict**" if kept else "**the seeds change the verdict**"))
-            ens = row.get(f"ensemble minus {baseline}")
-            if isinstance(ens, str):
-                text += f"; the ensemble of the seeds against it: {_interval_only(ens)} ({_verdict_of(ens)})"
+            ens = c[f"ensemble minus {baseline}"]
+            if ens is not None:
+                text += f"; the ensemble of the seeds against it: {_interval_text(ens)} ({_ahead(ens)})"
         lines.append(text + ".")
     return "\n".join(lines)
 
