@@ -5,7 +5,8 @@
 # seed to show), each file cut to its sound first (--trim-db 40: RAVDESS clips start with about 1 s of room noise,
 # so a 2 s window from the start of the file leaves out 41 % of the speech, book/01_data.ipynb; RAVDESS_TRIM_DB=""
 # runs the configuration as pre-registered, from the start of the file). Each protocol folder's summary.json
-# records its wall time and hardware; re-running resumes.
+# records its wall time and hardware; re-running resumes. The baselines run one fold per core (a linear SVM fit
+# uses one; ComParE's C grid costs about 9 min a fold, most of it in the fits at C = 0.1 and 1).
 #   SERCNN_DATA=../shared/data bash bench/ravdess.sh [baselines|networks|all]    # the networks: hours on 2 CPU cores
 set -uo pipefail
 cd "$(dirname "$0")/.."

@@ -179,7 +179,9 @@ def _add_engine_options(parser: argparse.ArgumentParser, what: str) -> None:
     g.add_argument("--address", default=None,
                    help="ray: the cluster to join (e.g. auto, or ray://host:10001); default: start a local one")
     g.add_argument("--parallel", type=int, default=None,
-                   help=f"{what} at a time (default: local, one per 4 cores; ray: as many as the cluster fits)")
+                   help=f"{what} at a time (default: local, one per 4 cores"
+                   + (", one per core for a baseline" if what == "folds" else "")
+                   + "; ray: as many as the cluster fits)")
 
 
 EPILOG_PROTOCOL = """\

@@ -1,8 +1,9 @@
 """Where independent jobs (protocol folds, search trials) run: this process and its cores, or a Ray cluster.
 
 - ``local`` (default): one job at a time in this process, or ``parallel`` worker processes (joblib's loky).
-  TensorFlow already spreads one training over every core, so on a small machine one job at a time is the
-  fastest; worker processes pay off on machines with many cores.
+  TensorFlow already spreads one training over every core, so on a small machine one training at a time is the
+  fastest; worker processes pay off on machines with many cores. A baseline's fit uses one core, so its folds run
+  one per core (:func:`default_parallel`).
 - ``ray``: each job is a Ray task on the cluster at ``address`` (``None``: a new local one; ``"auto"``: the
   one ``ray start`` runs on this machine). Ray is an optional extra: ``pip install "sercnn[distributed]"``.
 
@@ -18,10 +19,11 @@ Engine = Literal["local", "ray"]
 ENGINES = ("local", "ray")
 
 
-def default_parallel(n_jobs: int) -> int:
-    """Worker processes for ``n_jobs`` local jobs: one per four cores (each training uses several), at
-    least one, at most ``n_jobs``. One on this project's 2-core machines."""
-    return max(1, min(n_jobs, (os.cpu_count() or 1) // 4))
+def default_parallel(n_jobs: int, cores_per_job: int = 4) -> int:
+    """Worker processes for ``n_jobs`` local jobs: one per ``cores_per_job`` cores, at least one, at most
+    ``n_jobs``. A training spreads over several cores (4: one worker on this project's 2-core machines); a
+    baseline's linear SVM fits on one (1: a worker per core)."""
+    return max(1, min(n_jobs, (os.cpu_count() or 1) // cores_per_job))
 
 
 def forwarded_environment() -> dict[str, str]:

@@ -250,3 +250,13 @@ def test_the_within_corpus_table(tmp_path):
     (folder / "svm-compare-speaker" / "summary.json").unlink()
     assert "minus svm-compare-speaker" not in results.within_corpus_table(folder).columns
     assert table.loc["dropout-trim40", "folds"] == 3
+    assert "ensemble minus svm-egemaps-speaker" not in table.columns  # one seed: no ensemble to pair
+    # a configuration run with seeds: the ensemble of its seeds is paired with each baseline too
+    summary = json.loads((folder / "dropout-trim40" / "summary.json").read_text())
+    for f in summary["folds"]:
+        f["ensemble"] = {"accuracy": f["accuracy"] + 5.0, "uar": f["uar"] + 5.0}
+    summary |= {"n_seeds": 3, "ensemble": {"accuracy": {"mean": 76.7, "sd": 1.0, "n": 3}}}
+    records.write_json(folder / "dropout-trim40" / "summary.json", summary)
+    seeded = results.within_corpus_table(folder)
+    assert seeded.loc["dropout-trim40", "ensemble minus svm-egemaps-speaker"].startswith("+8.3")
+    assert pd.isna(seeded.loc["svm-egemaps-speaker", "ensemble minus svm-egemaps-speaker"])

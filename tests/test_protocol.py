@@ -227,3 +227,27 @@ def test_a_searched_run_does_not_take_a_plain_or_other_space_fold_as_finished(tm
         for searched in (None, "full", "l2"):
             found = finished_fold(tmp_path, cfg, searched)
             assert (found is not None) == (searched in accepted_by), (nested, searched)
+
+
+def test_baseline_folds_run_one_per_core_and_trainings_one_per_four(tmp_path, monkeypatch):
+    """A linear SVM fits on one core, a training spreads over several: with no ``--parallel``, a baseline
+    protocol runs a fold per core and a network protocol one per four cores (one on a 2-core machine)."""
+    from sercnn import protocol
+    from sercnn.baselines import BaselineConfig
+    from sercnn.engines import default_parallel
+
+    monkeypatch.setattr("os.cpu_count", lambda: 8)
+    assert default_parallel(10) == 2 and default_parallel(10, cores_per_job=1) == 8
+    assert default_parallel(3, cores_per_job=1) == 3 and default_parallel(10, cores_per_job=16) == 1
+    asked = {}
+
+    def fake_run_jobs(fn, jobs, *, parallel, **kwargs):
+        asked[len(asked)] = parallel
+        return [fn(*job) for job in jobs]
+
+    monkeypatch.setattr(protocol, "run_jobs", fake_run_jobs)
+    base = BaselineConfig(corpus="synthetic", model="svm-egemaps", max_per_speaker_class=2)
+    run_protocol("speaker-independent", base, tmp_path / "svm", command="test")
+    assert asked[0] == 5  # five folds, eight cores: every fold at once
+    run_protocol("speaker-independent", RunConfig(**QUICK), tmp_path / "2d", only=["s01-s02"], command="test")
+    assert asked[1] == 1  # one fold asked; eight cores would allow two trainings

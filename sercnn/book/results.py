@@ -908,15 +908,17 @@ def within_corpus_runs(folder: str | Path) -> dict[str, dict]:
 
 
 def within_corpus_table(folder: str | Path,
-                        against: Sequence[str] = ("svm-compare-speaker", "svm-egemaps-speaker")) -> pd.DataFrame:
+                        against: Sequence[str] = ("svm-compare-speaker", "svm-egemaps-speaker", "svm-compare-train",
+                                                  "svm-egemaps-train")) -> pd.DataFrame:
     """One row per finished protocol folder under ``folder`` (e.g. ``results/`` + :data:`RAVDESS_LOSO`): folds,
     seeds, accuracy and UAR (mean ± sd over folds of the mean over seeds) with the 95 % bootstrap interval of the
     mean, and each configuration paired fold by fold (:func:`sercnn.stats.compare`) against each baseline of
-    ``against`` that is finished there, one column per baseline.
+    ``against`` that is finished there, one column per baseline; a configuration run with seeds also pairs the
+    ensemble of its seeds with each baseline (:func:`sercnn.stats.ensemble_against`).
 
     Notebook: ``book/08_beyond.ipynb``.
     """
-    from ..stats import mean_interval
+    from ..stats import ensemble_against, mean_interval
 
     folder = Path(folder)
     runs = within_corpus_runs(folder)
@@ -932,6 +934,9 @@ def within_corpus_table(folder: str | Path,
         for baseline in against:
             if name != baseline and baseline in runs:
                 row[f"minus {baseline}"] = _paired_text(folder / name, folder / baseline)
+                if row["ensemble accuracy %"] is not None:
+                    row[f"ensemble minus {baseline}"] = _with_verdict(ensemble_against(folder / name,
+                                                                                       folder / baseline))
         rows.append(row)
     return pd.DataFrame(rows).set_index("configuration").dropna(axis=1, how="all") if rows else pd.DataFrame()
 
