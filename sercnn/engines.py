@@ -19,7 +19,11 @@ Engine = Literal["local", "ray"]
 ENGINES = ("local", "ray")
 
 
-def default_parallel(n_jobs: int, cores_per_job: int = 4) -> int:
+#: Cores one training takes (TensorFlow spreads it over several): :func:`default_parallel`'s default.
+CORES_PER_TRAINING = 4
+
+
+def default_parallel(n_jobs: int, cores_per_job: int = CORES_PER_TRAINING) -> int:
     """Worker processes for ``n_jobs`` local jobs: one per ``cores_per_job`` cores, at least one, at most
     ``n_jobs``. A training spreads over several cores (4: one worker on this project's 2-core machines); a
     baseline's linear SVM fits on one (1: a worker per core)."""

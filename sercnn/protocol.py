@@ -31,7 +31,7 @@ import pandas as pd
 
 from . import records
 from .config import SplitKind, config_defaults
-from .engines import Engine, default_parallel, run_jobs
+from .engines import CORES_PER_TRAINING, Engine, default_parallel, run_jobs
 from .progress import Mode, Steps
 from .splits import SPLITS, speaker_pairs
 
@@ -303,7 +303,7 @@ def run_protocol(
     labels = [_run_label(name, cfg, model_seeds) for name, cfg, _ in runs]
     jobs = [(kind, dataclasses.asdict(cfg), str(run_dir), command, search_trials, progress, label, search_space,
              model_seeds is not None) for (_, cfg, run_dir), label in zip(runs, labels)]
-    cores_per_job = 1 if kind == "baseline" else 4  # liblinear fits on one core; TensorFlow spreads over several
+    cores_per_job = 1 if kind == "baseline" else CORES_PER_TRAINING  # liblinear fits on one core
     n_parallel = parallel or (default_parallel(len(jobs), cores_per_job) if engine == "local" else len(jobs))
     with Steps(len(jobs), progress, desc=f"{protocol} runs", unit="run") as steps:
         results = run_jobs(run_fold, jobs, engine=engine, address=address, parallel=n_parallel,

@@ -192,20 +192,21 @@ def test_rerun_table_sets_the_seeded_reruns_beside_the_one_seed_protocols(tmp_pa
         path.write_text(json.dumps({**json.loads(path.read_text()), "corpus": "emodb"}))
     assert results.load_protocols(root)[("emodb", "2d", "speaker-independent")]["_folder"] == "protocols/emodb-2d-si"
     assert set(results.load_protocols(root, seeded=True)) == {("emodb", "2d", "speaker-independent")}
-    table = results.rerun_table(root)
+    comparisons = results.rerun_comparisons(root)
+    table = results.rerun_table(comparisons)
     row = table.loc[("speaker-independent", "2d")]
     assert row["seeds"] == 3 and row["folds"] == 5 and row["folder"] == "protocols/emodb-2d-si-seeds3"
     assert row["seeds minus one seed"].startswith("+2.0 [+2.0, +2.0]")  # every fold's seed mean is 2 above
     assert row["one seed minus svm-compare"].startswith("-10.0")
     assert row["seeds minus svm-compare"].startswith("-8.0")
     assert not row["seeds minus svm-compare"].endswith("within noise")
-    lines = results.rerun_verdicts(root)
+    lines = results.rerun_verdicts(comparisons)
     assert lines.startswith("- **2D CNN LSTM, speaker-independent** (3 seeds x 5 folds)")
     assert "real, the baseline ahead" in lines and "**the seeds keep the verdict**" in lines
     assert "ComParE + linear SVM: with seeds -8.0" in lines and "(within noise) (within noise)" not in lines
     assert isinstance(row["ensemble minus svm-compare"], str) and "the ensemble of the seeds against it" in lines
-    assert results.rerun_verdicts(root, corpus="ravdess") == ""
-    assert results.rerun_table(tmp_path / "nothing").empty
+    assert results.rerun_verdicts(comparisons, corpus="ravdess") == ""
+    assert results.rerun_table(results.rerun_comparisons(tmp_path / "nothing")).empty
 
 
 def test_the_1d_target_is_judged_by_intervals_for_one_network_and_for_the_ensemble(tmp_path):

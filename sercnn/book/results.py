@@ -479,8 +479,9 @@ def rerun_comparisons(results: str | Path, baseline: str = "svm-compare") -> dic
     the rerun's summary (``"seeds"``), the one-seed run's (``"one seed"``, or None), and the accuracy intervals
     (mean difference and 95 % CI in points, :func:`sercnn.stats.compare`; None where a run is missing) of the
     rerun minus the one-seed run (how far one draw lay from the seeds' mean), of each of the two minus
-    ``baseline`` (ComParE + SVM, training fit) on the same folds, and of the rerun's ensemble minus it
-    (:func:`sercnn.stats.ensemble_against`). :func:`rerun_table` and :func:`rerun_verdicts` read these."""
+    ``baseline`` (ComParE + SVM, training fit; its name in ``"baseline"``) on the same folds, and of the rerun's
+    ensemble minus it (:func:`sercnn.stats.ensemble_against`). Computed once (the bootstraps read every fold
+    record), then handed to :func:`rerun_table` and :func:`rerun_verdicts`."""
     from ..stats import compare, ensemble_against
 
     root = Path(results)
@@ -493,23 +494,22 @@ def rerun_comparisons(results: str | Path, baseline: str = "svm-compare") -> dic
     for key, s in sorted(seeded.items()):
         corpus, _, protocol = key
         one, base = single.get(key), single.get((corpus, baseline, protocol))
-        out[key] = {"seeds": s, "one seed": one, "seeds minus one seed": _paired(s, one),
-                    f"one seed minus {baseline}": _paired(one, base),
-                    f"seeds minus {baseline}": _paired(s, base),
-                    f"ensemble minus {baseline}": ensemble_against(root / s["_folder"], root / base["_folder"])
+        out[key] = {"seeds": s, "one seed": one, "baseline": baseline, "seeds minus one seed": _paired(s, one),
+                    "one seed minus baseline": _paired(one, base), "seeds minus baseline": _paired(s, base),
+                    "ensemble minus baseline": ensemble_against(root / s["_folder"], root / base["_folder"])
                     if base and "ensemble" in s else None}
     return out
 
 
-def rerun_table(results: str | Path, baseline: str = "svm-compare") -> pd.DataFrame:
-    """One row per rerun of :func:`rerun_comparisons`: the one-seed run's accuracy, the rerun's mean ± sd over
-    folds of the mean over seeds, its seed-to-seed sd and ensemble, and its paired intervals (network minus
-    baseline, mean and 95 % CI in points, "within noise" where the interval holds zero).
+def rerun_table(comparisons: dict[tuple[str, str, str], dict]) -> pd.DataFrame:
+    """One row per rerun of ``comparisons`` (:func:`rerun_comparisons`): the one-seed run's accuracy, the rerun's
+    mean ± sd over folds of the mean over seeds, its seed-to-seed sd and ensemble, and its paired intervals
+    (network minus baseline, mean and 95 % CI in points, "within noise" where the interval holds zero).
 
     Notebook: ``book/07_results.ipynb``.
     """
     rows = []
-    for (corpus, model, protocol), c in rerun_comparisons(results, baseline).items():
+    for (corpus, model, protocol), c in comparisons.items():
         s, one = c["seeds"], c["one seed"]
         row = {"protocol": protocol, "model": model, "corpus": corpus, "seeds": s.get("n_seeds", 1),
                "folds": len(s["folds"]), "accuracy %": _pm(s["accuracy"]), "UAR %": _pm(s["uar"]),
@@ -518,10 +518,10 @@ def rerun_table(results: str | Path, baseline: str = "svm-compare") -> pd.DataFr
                "folder": s["_folder"]}
         if one is not None:
             row["one seed: accuracy %"] = _pm(one["accuracy"])
-        for column in ("seeds minus one seed", f"one seed minus {baseline}", f"seeds minus {baseline}",
-                       f"ensemble minus {baseline}"):
-            if c[column] is not None:
-                row[column] = _with_verdict(c[column])
+        for key in ("seeds minus one seed", "one seed minus baseline", "seeds minus baseline",
+                    "ensemble minus baseline"):
+            if c[key] is not None:
+                row[key.replace("baseline", c["baseline"])] = _with_verdict(c[key])
         rows.append(row)
     return pd.DataFrame(rows).set_index(["protocol", "model"]) if rows else pd.DataFrame()
 
@@ -534,16 +534,18 @@ def _ahead(interval: dict) -> str:
     return v if v == "within noise" else f"real, {v.removesuffix(' better')} ahead"
 
 
-def rerun_verdicts(results: str | Path, corpus: str = "emodb", baseline: str = "svm-compare") -> str:
-    """One markdown line per rerun of :func:`rerun_comparisons` on ``corpus``: the rerun's accuracy and
-    seed-to-seed sd, how far the one-seed run lay from the seeds' mean, and the verdict against ``baseline`` with
-    one seed and with the seeds, saying whether the seeds kept it or changed it.
+def rerun_verdicts(comparisons: dict[tuple[str, str, str], dict], corpus: str = "emodb") -> str:
+    """One markdown line per rerun of ``comparisons`` (:func:`rerun_comparisons`) on ``corpus``: the rerun's
+    accuracy and seed-to-seed sd, how far the one-seed run lay from the seeds' mean, and the verdict against the
+    baseline with one seed and with the seeds, saying whether the seeds kept it or changed it.
 
     Notebook: ``book/07_results.ipynb``.
     """
+    from ..stats import verdict
+
     lines = []
     order = {(model, protocol): i for i, (model, protocol) in enumerate(RERUNS)}
-    found = {(m, p): c for (corp, m, p), c in rerun_comparisons(results, baseline).items() if corp == corpus}
+    found = {(m, p): c for (corp, m, p), c in comparisons.items() if corp == corpus}
     for (model, protocol), c in sorted(found.items(), key=lambda kv: order.get(kv[0], len(order))):
         s = c["seeds"]
         text = (f"- **{MODEL_NAMES.get(model, model)}, {'LOSO' if protocol == 'loso' else protocol}** "
@@ -552,16 +554,16 @@ def rerun_verdicts(results: str | Path, corpus: str = "emodb", baseline: str = "
         moved = c["seeds minus one seed"]
         if moved is not None:
             text += (f"; the seeds' mean minus the one-seed run: {_interval_text(moved)} points "
-                     f"({'within noise' if _ahead(moved) == 'within noise' else 'real'})")
-        one, seeds = c[f"one seed minus {baseline}"], c[f"seeds minus {baseline}"]
+                     f"({'within noise' if verdict(moved) == 'within noise' else 'real'})")
+        one, seeds = c["one seed minus baseline"], c["seeds minus baseline"]
         if seeds is not None:
-            text += (f". Against {MODEL_NAMES.get(baseline, baseline)}: with seeds {_interval_text(seeds)} "
+            text += (f". Against {MODEL_NAMES.get(c['baseline'], c['baseline'])}: with seeds {_interval_text(seeds)} "
                      f"({_ahead(seeds)})")
             if one is not None:
                 kept = _ahead(one) == _ahead(seeds)
                 text += (f", with one seed {_interval_text(one)} ({_ahead(one)}): "
                          + ("**the seeds keep the verdict**" if kept else "**the seeds change the verdict**"))
-            ens = c[f"ensemble minus {baseline}"]
+            ens = c["ensemble minus baseline"]
             if ens is not None:
                 text += f"; the ensemble of the seeds against it: {_interval_text(ens)} ({_ahead(ens)})"
         lines.append(text + ".")
@@ -926,15 +928,15 @@ def within_corpus_table(folder: str | Path,
     for name, s in runs.items():
         per_fold = [f["accuracy"] for f in s["folds"]]
         ci = mean_interval(per_fold) if len(per_fold) > 1 else None
+        seeded = "ensemble" in s and s.get("n_seeds", 1) > 1
         row = {"configuration": name, "folds": len(s["folds"]), "seeds": s.get("n_seeds", 1),
                "accuracy %": _pm(s["accuracy"]), "UAR %": _pm(s["uar"]),
                "95 % CI of the accuracy": f"[{ci['low']:.1f}, {ci['high']:.1f}]" if ci else None,
-               "ensemble accuracy %": _pm(s["ensemble"]["accuracy"])
-               if "ensemble" in s and s.get("n_seeds", 1) > 1 else None}
+               "ensemble accuracy %": _pm(s["ensemble"]["accuracy"]) if seeded else None}
         for baseline in against:
             if name != baseline and baseline in runs:
                 row[f"minus {baseline}"] = _paired_text(folder / name, folder / baseline)
-                if row["ensemble accuracy %"] is not None:
+                if seeded:
                     row[f"ensemble minus {baseline}"] = _with_verdict(ensemble_against(folder / name,
                                                                                        folder / baseline))
         rows.append(row)
