@@ -9,7 +9,7 @@ Keras is imported lazily by the modules that need it, so that ``sercnn.datasets`
 ``sercnn.features`` work without a deep-learning backend.
 """
 
-__version__ = "0.3.2"
+__version__ = "0.3.3"
 
 from ._native import preload_opensmile
 

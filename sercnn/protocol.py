@@ -343,7 +343,7 @@ def run_protocol(
         "engine": {"name": engine, "address": address, "parallel": n_parallel},
         "nested_search_trials": search_trials,
         "nested_search_space": search_space if search_trials else None,
-        "environment": records.hardware(),
+        "environment": records.hardware(network=kind == "network"),
         "base_config": dataclasses.asdict(base),
         "folds": results,
         **(summarise(results) if results else {}),

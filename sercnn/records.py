@@ -93,8 +93,14 @@ def data_fingerprint(df: pd.DataFrame, digests: list[str] | None = None) -> str:
     return h.hexdigest()
 
 
-def hardware() -> dict:
-    """The machine: OS, CPU model and cores, memory, the Keras backend's devices."""
+#: ``environment.keras_backend`` of a run that trains no network (a baseline): the field is required, and filling
+#: it by importing Keras would cost each baseline worker its TensorFlow start-up for nothing.
+NO_NETWORK = "not used (no network)"
+
+
+def hardware(network: bool = True) -> dict:
+    """The machine: OS, CPU model and cores, memory, and (``network``) the Keras backend and its devices; a run
+    without a network (``network=False``) records :data:`NO_NETWORK` and never imports Keras."""
     info = {
         "platform": platform.platform(),
         "python": sys.version.split()[0],
@@ -102,6 +108,9 @@ def hardware() -> dict:
         "cpu_count": os.cpu_count(),
         "memory_gib": _memory_gib(),
     }
+    if not network:
+        info["keras_backend"] = NO_NETWORK
+        return info
     try:
         import keras
 
@@ -561,7 +570,7 @@ def baseline_record(run: str, start: dict, cfg, df: pd.DataFrame, *, fingerprint
         },
         "model": {"name": f"linear SVM on openSMILE {settings.kind} functionals",
                   "parameters": int((len(names) if len(names) > 2 else 1) * (settings.shape[0] + 1))},
-        "environment": {**hardware(), "versions": backend_versions(BASELINE_LIBRARIES)},
+        "environment": {**hardware(network=False), "versions": backend_versions(BASELINE_LIBRARIES)},
         "timings": _timings(timings),
         "metrics": metrics_section(y, np.asarray(predicted), names, parts),
         **_test_outputs(y, np.asarray(predicted), parts, "test_scores", scores),
@@ -594,9 +603,11 @@ def code_version(git: dict) -> tuple[str, str]:
 def hardware_text(env: dict) -> str:
     """The machine of an ``environment`` entry in one line: CPU, cores, memory, Keras backend, accelerators.
     (A summary's ``environment`` may lack fields a record's always has; they read '?'.)"""
+    machine = f"{env.get('cpu', '?')}, {env.get('cpu_count', '?')} cores, {env.get('memory_gib', '?')} GiB"
+    if env.get("keras_backend") == NO_NETWORK:
+        return f"{machine}; no network, so no Keras"
     accelerators = ", ".join(env.get("accelerators") or ["none"])
-    return (f"{env.get('cpu', '?')}, {env.get('cpu_count', '?')} cores, {env.get('memory_gib', '?')} GiB; "
-            f"Keras {env.get('keras', '?')} on {env.get('keras_backend', '?')}; accelerators: {accelerators}")
+    return f"{machine}; Keras {env.get('keras', '?')} on {env.get('keras_backend', '?')}; accelerators: {accelerators}"
 
 
 def provenance(doc: dict) -> dict[str, str]:

@@ -231,10 +231,13 @@ def test_the_within_corpus_table(tmp_path):
                        ("svm-egemaps-speaker", (55.0, 70.0, 80.0)), ("unfinished", (1.0, 1.0, 1.0))):
         folds = []
         for fold, acc in zip(("01", "02", "03"), accs):
+            baseline = name.startswith("svm")
             records.write_record(folder / name / fold, make_record(
+                "baseline" if baseline else "network",
                 split={"protocol": "leave-one-speaker-out", "test_speakers": [fold],
                        "test_utterances": [f"{fold}-a", f"{fold}-b"]},
-                metrics={"test": {"accuracy": acc, "uar": acc}}))
+                metrics={"test": {"accuracy": acc, "uar": acc}},
+                **({"selection": {"c": 1e-3 if fold == "02" else 1e-4}} if baseline else {})))
             folds.append({"fold": fold, "accuracy": acc, "uar": acc})
         records.write_json(folder / name / "summary.json", {
             "complete": name != "unfinished", "folds": folds,
@@ -246,6 +249,9 @@ def test_the_within_corpus_table(tmp_path):
     assert table.loc["dropout-trim40", "minus svm-egemaps-speaker"].startswith("+3.3")
     assert table.loc["dropout-trim40", "minus svm-egemaps-speaker"].endswith("within noise")
     assert pd.isna(table.loc["svm-egemaps-speaker", "minus svm-egemaps-speaker"])
+    # each baseline's choice of C over its folds (the inner cross-validation's), none for a network
+    assert table.loc["svm-compare-speaker", "C chosen (folds)"] == "1e-04 × 2, 1e-03 × 1"
+    assert pd.isna(table.loc["dropout-trim40", "C chosen (folds)"])
     # only the baselines that are there
     (folder / "svm-compare-speaker" / "summary.json").unlink()
     assert "minus svm-compare-speaker" not in results.within_corpus_table(folder).columns

@@ -163,3 +163,15 @@ def test_the_schema_reads_its_lists_of_allowed_values_from_config():
     assert all(isinstance(e, list) for e in enums)
     for values in (SPLITS, NORMALISE, SELECTIONS, tuple(map(records.protocol_name, SPLITS))):
         assert list(values) in enums
+
+
+def test_a_run_without_a_network_records_so_and_never_imports_keras():
+    """A baseline's record fills the required ``keras_backend`` with ``NO_NETWORK`` instead of importing Keras (and
+    TensorFlow) in every baseline worker; its machine line says so. In a fresh interpreter, since this one may
+    have Keras loaded already."""
+    code = ("import sys; from sercnn.records import NO_NETWORK, hardware, hardware_text; h = hardware(network=False); "
+            "assert h['keras_backend'] == NO_NETWORK, h; assert 'keras' not in sys.modules; "
+            "assert 'tensorflow' not in sys.modules; print(hardware_text(h))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    assert "no network, so no Keras" in out.stdout

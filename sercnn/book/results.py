@@ -10,6 +10,7 @@ Notebook: ``book/07_results.ipynb``.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -909,6 +910,21 @@ def within_corpus_runs(folder: str | Path) -> dict[str, dict]:
     return {name: s for name, s in found.items() if s is not None}
 
 
+def chosen_c(protocol_dir: str | Path) -> str | None:
+    """How often each penalty ``C`` of the grid was chosen over a baseline protocol's folds (each fold's inner
+    cross-validation on its training speakers, ``record['selection']['c']``), e.g. ``'1e-04 × 23, 1e-03 × 1'``,
+    smallest first; None for a network. A choice at the grid's edge in most folds says the grid may stop short of
+    the baseline's best (:data:`sercnn.config.C_GRID`).
+
+    Notebook: ``book/08_beyond.ipynb``.
+    """
+    from ..stats import fold_runs
+
+    chosen = Counter(r["selection"].get("c") for runs in fold_runs(protocol_dir).values() for r in runs
+                     if r["kind"] == "baseline")
+    return ", ".join(f"{c:.0e} × {n}" for c, n in sorted(chosen.items())) if chosen else None
+
+
 def within_corpus_table(folder: str | Path,
                         against: Sequence[str] = ("svm-compare-speaker", "svm-egemaps-speaker", "svm-compare-train",
                                                   "svm-egemaps-train")) -> pd.DataFrame:
@@ -916,7 +932,8 @@ def within_corpus_table(folder: str | Path,
     seeds, accuracy and UAR (mean ± sd over folds of the mean over seeds) with the 95 % bootstrap interval of the
     mean, and each configuration paired fold by fold (:func:`sercnn.stats.compare`) against each baseline of
     ``against`` that is finished there, one column per baseline; a configuration run with seeds also pairs the
-    ensemble of its seeds with each baseline (:func:`sercnn.stats.ensemble_against`).
+    ensemble of its seeds with each baseline (:func:`sercnn.stats.ensemble_against`); a baseline gives the ``C``
+    its folds chose (:func:`chosen_c`).
 
     Notebook: ``book/08_beyond.ipynb``.
     """
@@ -932,7 +949,8 @@ def within_corpus_table(folder: str | Path,
         row = {"configuration": name, "folds": len(s["folds"]), "seeds": s.get("n_seeds", 1),
                "accuracy %": _pm(s["accuracy"]), "UAR %": _pm(s["uar"]),
                "95 % CI of the accuracy": f"[{ci['low']:.1f}, {ci['high']:.1f}]" if ci else None,
-               "ensemble accuracy %": _pm(s["ensemble"]["accuracy"]) if seeded else None}
+               "ensemble accuracy %": _pm(s["ensemble"]["accuracy"]) if seeded else None,
+               "C chosen (folds)": chosen_c(folder / name)}
         for baseline in against:
             if name != baseline and baseline in runs:
                 row[f"minus {baseline}"] = _paired_text(folder / name, folder / baseline)
